@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Tiers: system-library shims → one typed wrapper per C library → pure core → daemon.
+let package = Package(
+    name: "pglvsd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pglvsd", targets: ["pglvsd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // Tier 1: C libraries, nothing else.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
+                       providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]),
+
+        // Pure value types shared by every tier (addresses), no C.
+        .target(name: "LVSModel"),
+
+        // Tier 2: one typed wrapper per C library.
+        .target(name: "IPVS", dependencies: ["CNetlink", "LVSModel"]),
+        .target(name: "Postgres", dependencies: ["CLibPQ"]),
+
+        // Tier 3: the pure core and its configuration model.
+        .target(name: "PoolCore", dependencies: ["LVSModel"]),
+        .target(name: "Configuration", dependencies: ["PoolCore", "LVSModel", "Yams"]),
+
+        // Tier 4: the daemon.
+        .executableTarget(name: "pglvsd", dependencies: [
+            "IPVS", "Postgres", "PoolCore", "Configuration", "LVSModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
+        .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
+    ]
+)

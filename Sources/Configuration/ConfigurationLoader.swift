@@ -1,0 +1,39 @@
+import Yams
+
+/// Turns YAML text into a validated configuration, or every problem with it.
+public enum ConfigurationLoader {
+    public static func load(yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let collector = ProblemCollector()
+        let decoded: DaemonConfiguration
+        do {
+            guard try Yams.load(yaml: yaml) is [String: Any] else {
+                throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "the configuration must be a YAML mapping")])
+            }
+            decoded = try YAMLDecoder().decode(DaemonConfiguration.self, from: yaml,
+                                               userInfo: [ProblemCollector.userInfoKey: collector])
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(problems: collector.problems + [ConfigurationProblem(path: "", message: "malformed YAML: \(error)")])
+        } catch let error as DecodingError {
+            throw ConfigurationError(problems: collector.problems + [problem(error)])
+        } catch {
+            throw ConfigurationError(problems: collector.problems + [ConfigurationProblem(path: "", message: "\(error)")])
+        }
+        if !collector.problems.isEmpty {
+            throw ConfigurationError(problems: collector.problems)
+        }
+        return decoded
+    }
+
+    private static func problem(_ error: DecodingError) -> ConfigurationProblem {
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return ConfigurationProblem(path: keyPath(context.codingPath), message: context.debugDescription)
+        case .keyNotFound(let key, let context):
+            return ConfigurationProblem(path: keyPath(context.codingPath + [key]), message: "required key is missing")
+        @unknown default:
+            return ConfigurationProblem(path: "", message: "\(error)")
+        }
+    }
+}

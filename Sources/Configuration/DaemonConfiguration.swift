@@ -1,0 +1,68 @@
+import LVSModel
+import PoolCore
+
+/// The whole of pglvsd.yaml.
+public struct DaemonConfiguration: Hashable, Sendable, Decodable {
+    public var writer: WriterConfiguration
+    /// How often the writer is asked for its replicas and the kernel reconciled.
+    public var pollInterval: ConfigDuration
+    public var virtualServices: [VirtualServiceConfiguration]
+
+    public static let minimumPollInterval = 100
+    public static let defaultPollInterval = ConfigDuration(milliseconds: 1000)
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case writer
+        case pollInterval = "poll_interval"
+        case virtualServices = "virtual_services"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try FieldReader(decoder, CodingKeys.self)
+        writer = fields.required(.writer) ?? WriterConfiguration(conninfo: "")
+        pollInterval = fields.optional(.pollInterval) ?? DaemonConfiguration.defaultPollInterval
+        if pollInterval.milliseconds < DaemonConfiguration.minimumPollInterval {
+            fields.problem(.pollInterval, "must be at least \(DaemonConfiguration.minimumPollInterval)ms")
+        }
+        virtualServices = fields.required(.virtualServices) ?? []
+        if fields.container.contains(.virtualServices) && virtualServices.isEmpty {
+            fields.problem(.virtualServices, "at least one virtual service is required")
+        }
+        var seenNames: [String: Int] = [:]
+        var seenKeys: [VirtualServiceKey: Int] = [:]
+        for (index, service) in virtualServices.enumerated() {
+            let path = [AnyCodingKey(stringValue: CodingKeys.virtualServices.rawValue), AnyCodingKey(intValue: index)]
+            if let first = seenNames[service.name] {
+                fields.collector.add(path + [AnyCodingKey(stringValue: "name")],
+                                     "duplicate name \"\(service.name)\" (also virtual_services[\(first)])")
+            }
+            if let first = seenKeys[service.service.key] {
+                fields.collector.add(path, "duplicate virtual service \(service.service.key) (also virtual_services[\(first)])")
+            }
+            seenNames[service.name] = seenNames[service.name] ?? index
+            seenKeys[service.service.key] = seenKeys[service.service.key] ?? index
+        }
+    }
+}
+
+/// How pglvsd reaches the writer (through the writer VIP).
+public struct WriterConfiguration: Hashable, Sendable, Decodable {
+    /// A libpq conninfo string or URI. Keep the password out of it: use `passfile=` or PGPASSFILE.
+    public var conninfo: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case conninfo
+    }
+
+    public init(conninfo: String) {
+        self.conninfo = conninfo
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try FieldReader(decoder, CodingKeys.self)
+        conninfo = fields.required(.conninfo) ?? ""
+        if fields.container.contains(.conninfo) && conninfo.trimmingWhitespace().isEmpty {
+            fields.problem(.conninfo, "must not be empty")
+        }
+    }
+}

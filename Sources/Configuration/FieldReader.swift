@@ -1,0 +1,96 @@
+// Decoding helpers that record every problem instead of stopping at the first, so that
+// `check-config` can report all of them at once, each with its key path.
+
+/// Collects problems while a configuration decodes; shared through the decoder's userInfo.
+final class ProblemCollector: @unchecked Sendable {
+    var problems: [ConfigurationProblem] = []
+
+    static let userInfoKey = CodingUserInfoKey(rawValue: "pglvsd.problems")!
+
+    func add(_ path: [any CodingKey], _ message: String) {
+        problems.append(ConfigurationProblem(path: keyPath(path), message: message))
+    }
+}
+
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int?
+    init(stringValue: String) { self.stringValue = stringValue }
+    init(intValue: Int) {
+        self.stringValue = "\(intValue)"
+        self.intValue = intValue
+    }
+}
+
+/// Reads the fields of one YAML mapping, rejecting keys it does not know.
+struct FieldReader<Key: CodingKey & CaseIterable> {
+    let container: KeyedDecodingContainer<Key>
+    let collector: ProblemCollector
+    let path: [any CodingKey]
+
+    init(_ decoder: any Decoder, _: Key.Type) throws {
+        guard let collector = decoder.userInfo[ProblemCollector.userInfoKey] as? ProblemCollector else {
+            preconditionFailure("configuration types decode through ConfigurationLoader")
+        }
+        self.collector = collector
+        self.path = decoder.codingPath
+        let all = try decoder.container(keyedBy: AnyCodingKey.self)
+        let known = Set(Key.allCases.map(\.stringValue))
+        for key in all.allKeys where !known.contains(key.stringValue) {
+            let expected = Key.allCases.map(\.stringValue).sorted().joined(separator: ", ")
+            collector.add(path + [key], "unknown key (expected one of: \(expected))")
+        }
+        container = try decoder.container(keyedBy: Key.self)
+    }
+
+    func problem(_ key: Key?, _ message: String) {
+        collector.add(key.map { path + [$0] } ?? path, message)
+    }
+
+    /// The value, or nil after recording why it is missing or malformed.
+    func required<T: Decodable>(_ key: Key, _ type: T.Type = T.self) -> T? {
+        guard container.contains(key) else {
+            problem(key, "required key is missing")
+            return nil
+        }
+        return optional(key, type)
+    }
+
+    /// The value when present and well-formed; nil when absent or after recording a problem.
+    func optional<T: Decodable>(_ key: Key, _ type: T.Type = T.self) -> T? {
+        guard container.contains(key) else { return nil }
+        do {
+            if try container.decodeNil(forKey: key) {
+                problem(key, "must not be empty")
+                return nil
+            }
+            return try container.decode(T.self, forKey: key)
+        } catch let error as DecodingError {
+            problem(key, describe(error))
+            return nil
+        } catch {
+            problem(key, "\(error)")
+            return nil
+        }
+    }
+
+    private func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .typeMismatch(let type, _): return "expected \(typeName(type))"
+        case .valueNotFound(let type, _): return "expected \(typeName(type))"
+        case .keyNotFound(let key, _): return "missing key \(key.stringValue)"
+        case .dataCorrupted(let context): return context.debugDescription
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
+        case is Bool.Type: return "true or false"
+        case is [Any].Type: return "a list"
+        default: return "a mapping"
+        }
+    }
+}

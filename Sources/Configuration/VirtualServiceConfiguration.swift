@@ -1,0 +1,112 @@
+import LVSModel
+import PoolCore
+
+/// Where a replication row's real-server address comes from.
+public enum RealServerAddressSource: String, Hashable, Sendable, Decodable, CaseIterable {
+    /// application_name, as a literal IP or a host name resolved by the system resolver (the seed's way).
+    case applicationName = "application_name"
+    /// pg_stat_replication.client_addr: the address the standby connected from.
+    case clientAddress = "client_addr"
+}
+
+/// One reader virtual service and the rules of its pool.
+public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
+    public var name: String
+    public var service: VirtualService
+    public var policy: PoolPolicy
+    public var addressSource: RealServerAddressSource
+
+    /// Schedulers the kernel ships (ip_vs_*.ko).
+    public static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, address, port, `protocol`, scheduler, forwarding, weights
+        case defaultWeight = "default_weight"
+        case realServerPort = "real_server_port"
+        case realServerAddress = "real_server_address"
+        case syncStates = "sync_states"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let fields = try FieldReader(decoder, CodingKeys.self)
+        name = fields.optional(.name) ?? "reader"
+
+        var address = IPAddress.v4(0)
+        if let text: String = fields.required(.address) {
+            if let parsed = IPAddress(text) {
+                address = parsed
+            } else {
+                fields.problem(.address, "not an IPv4 or IPv6 address: \"\(text)\"")
+            }
+        }
+        let port = VirtualServiceConfiguration.port(fields, .port, required: true) ?? 5432
+        let proto: TransportProtocol = VirtualServiceConfiguration.enumValue(fields, .protocol) ?? .tcp
+        let scheduler: String = fields.optional(.scheduler) ?? "rr"
+        if !VirtualServiceConfiguration.schedulers.contains(scheduler) {
+            fields.problem(.scheduler, "unknown scheduler \"\(scheduler)\" (expected one of: \(VirtualServiceConfiguration.schedulers.sorted().joined(separator: ", ")))")
+        }
+        let forwarding: ForwardingMethod = VirtualServiceConfiguration.enumValue(fields, .forwarding) ?? .directRoute
+        let realServerPort = VirtualServiceConfiguration.port(fields, .realServerPort, required: false) ?? port
+        if forwarding == .directRoute && realServerPort != port {
+            fields.problem(.realServerPort, "direct routing cannot change the port: must equal port (\(port))")
+        }
+        addressSource = VirtualServiceConfiguration.enumValue(fields, .realServerAddress) ?? .applicationName
+
+        let defaultWeight = VirtualServiceConfiguration.weight(fields.optional(.defaultWeight, Int64.self),
+                                                               fields, .defaultWeight, nil) ?? 1
+        var weights: [String: UInt32] = [:]
+        if let listed: [String: Int64] = fields.optional(.weights) {
+            for (server, value) in listed.sorted(by: { $0.key < $1.key }) {
+                if let weight = VirtualServiceConfiguration.weight(value, fields, .weights, server) {
+                    weights[server] = weight
+                }
+            }
+        }
+        let syncStates: [String] = fields.optional(.syncStates) ?? Array(PoolPolicy.seedSyncStates)
+        let knownSyncStates = PoolPolicy.seedSyncStates
+        for state in syncStates where !knownSyncStates.contains(state) {
+            fields.problem(.syncStates, "unknown sync_state \"\(state)\" (expected: async, potential, quorum, sync)")
+        }
+
+        service = VirtualService(key: .endpoint(proto, SocketEndpoint(address: address, port: port)), scheduler: scheduler)
+        policy = PoolPolicy(defaultWeight: defaultWeight, weights: weights, realServerPort: realServerPort,
+                            forwarding: forwarding, acceptedSyncStates: Set(syncStates))
+    }
+
+    private static func port(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys, required: Bool) -> UInt16? {
+        let value: Int64? = required ? fields.required(key) : fields.optional(key)
+        guard let value else { return nil }
+        guard (1...65535).contains(value) else {
+            fields.problem(key, "port must be between 1 and 65535, got \(value)")
+            return nil
+        }
+        return UInt16(value)
+    }
+
+    /// Weights are C ints in the kernel: 0 (no new connections) up to 2^31-1.
+    private static func weight(_ value: Int64?, _ fields: FieldReader<CodingKeys>, _ key: CodingKeys,
+                               _ server: String?) -> UInt32? {
+        guard let value else { return nil }
+        guard (0...Int64(Int32.max)).contains(value) else {
+            let what = server.map { "weight of \($0)" } ?? "weight"
+            if let server {
+                fields.collector.add(fields.path + [key, AnyCodingKey(stringValue: server)],
+                                     "\(what) must be between 0 and \(Int32.max), got \(value)")
+            } else {
+                fields.problem(key, "\(what) must be between 0 and \(Int32.max), got \(value)")
+            }
+            return nil
+        }
+        return UInt32(value)
+    }
+
+    private static func enumValue<T: RawRepresentable & CaseIterable>(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys) -> T?
+    where T.RawValue == String {
+        guard let text: String = fields.optional(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            fields.problem(key, "unknown value \"\(text)\" (expected one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")))")
+            return nil
+        }
+        return value
+    }
+}

@@ -1,0 +1,189 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CNetlink
+import LVSModel
+
+/// A typed client of the kernel's IPVS generic-netlink family.
+///
+/// One socket and one family lookup for the client's life; requests are synchronous, each
+/// matched to its reply by sequence number, and bounded by a receive timeout so that a stuck
+/// socket never hangs the caller. Use one client from one thread (or serial queue) at a time.
+public final class IPVSClient {
+    private let socket: OpaquePointer
+    private let descriptor: Int32
+    private let familyID: UInt16
+    private let portID: UInt32
+    private var sequence: UInt32
+    private let receiveBuffer: UnsafeMutableRawBufferPointer
+
+    /// The largest datagram a netlink dump sends is 32 KiB; twice that leaves room.
+    private static let receiveBufferSize = 64 * 1024
+
+    /// Opens a generic-netlink socket and resolves the IPVS family.
+    /// - Parameter receiveTimeoutMilliseconds: how long one reply may take.
+    public init(receiveTimeoutMilliseconds: Int = 3000) throws(IPVSError) {
+        guard let socket = nl_socket_alloc() else {
+            throw IPVSError(operation: .connect, kind: .socket(.outOfMemory))
+        }
+        // Replies are matched by our own sequence numbers, not libnl's auto-ack machinery.
+        nl_socket_disable_seq_check(socket)
+        guard genl_connect(socket) == 0 else {
+            // libnl returns its own codes; the errno left by socket()/bind() is the useful one.
+            let code = errno == 0 ? EIO : errno
+            nl_socket_free(socket)
+            throw IPVSError(operation: .connect, kind: .socket(Errno(rawValue: code)))
+        }
+        let family = genl_ctrl_resolve(socket, IPVSCommand.familyName)
+        guard family > 0 else {
+            nl_socket_free(socket)
+            throw IPVSError(operation: .connect, kind: .ipvsUnavailable)
+        }
+        self.socket = socket
+        self.familyID = UInt16(family)
+        self.descriptor = nl_socket_get_fd(socket)
+        self.portID = nl_socket_get_local_port(socket)
+        self.sequence = UInt32(truncatingIfNeeded: time(nil))
+        self.receiveBuffer = .allocate(byteCount: IPVSClient.receiveBufferSize, alignment: 8)
+
+        var timeout = timeval(tv_sec: receiveTimeoutMilliseconds / 1000,
+                              tv_usec: (receiveTimeoutMilliseconds % 1000) * 1000)
+        _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit {
+        nl_socket_free(socket)
+        receiveBuffer.deallocate()
+    }
+
+    // MARK: Reads
+
+    /// Every virtual service in this network namespace, with counters.
+    public func services() throws(IPVSError) -> [VirtualService] {
+        let request = IPVSRequest.listServices
+        return try decode(request, perform(request), IPVSDecoding.service(from:))
+    }
+
+    /// The real servers of one virtual service, with connection counts and counters.
+    public func destinations(of key: VirtualServiceKey) throws(IPVSError) -> [Destination] {
+        let request = IPVSRequest.listDestinations(key)
+        return try decode(request, perform(request)) { message in
+            try IPVSDecoding.destination(from: message, serviceFamily: key.family)
+        }
+    }
+
+    /// The service with this key, or nil when the kernel has none.
+    public func service(_ key: VirtualServiceKey) throws(IPVSError) -> VirtualService? {
+        try services().first { $0.key == key }
+    }
+
+    public func info() throws(IPVSError) -> IPVSInfo {
+        let request = IPVSRequest.info
+        let infos = try decode(request, perform(request), IPVSDecoding.info(from:))
+        guard let info = infos.first else {
+            throw IPVSError(operation: request.operation, kind: .malformedReply("no info message"))
+        }
+        return info
+    }
+
+    // MARK: Changes
+
+    public func addService(_ service: VirtualService) throws(IPVSError) {
+        _ = try perform(.newService(service))
+    }
+
+    public func editService(_ service: VirtualService) throws(IPVSError) {
+        _ = try perform(.setService(service))
+    }
+
+    public func deleteService(_ key: VirtualServiceKey) throws(IPVSError) {
+        _ = try perform(.deleteService(key))
+    }
+
+    public func addDestination(_ destination: Destination, to key: VirtualServiceKey) throws(IPVSError) {
+        _ = try perform(.newDestination(key, destination))
+    }
+
+    public func editDestination(_ destination: Destination, of key: VirtualServiceKey) throws(IPVSError) {
+        _ = try perform(.setDestination(key, destination))
+    }
+
+    public func deleteDestination(_ endpoint: SocketEndpoint, from key: VirtualServiceKey) throws(IPVSError) {
+        _ = try perform(.deleteDestination(key, endpoint))
+    }
+
+    // MARK: Socket I/O
+
+    private func decode<T>(_ request: IPVSRequest, _ messages: [NetlinkMessage],
+                           _ body: (NetlinkMessage) throws -> T) throws(IPVSError) -> [T] {
+        do {
+            return try messages.map(body)
+        } catch let error as IPVSDecodingError {
+            throw IPVSError(operation: request.operation, kind: .malformedReply(error.detail))
+        } catch {
+            throw IPVSError(operation: request.operation, kind: .malformedReply("\(error)"))
+        }
+    }
+
+    /// Sends one request and collects its data messages until the ACK (or NLMSG_DONE for dumps).
+    private func perform(_ request: IPVSRequest) throws(IPVSError) -> [NetlinkMessage] {
+        sequence &+= 1
+        let expected = sequence
+        let bytes = request.encode(family: familyID, sequence: expected, portID: portID)
+        let sent = bytes.withUnsafeBytes { raw in
+            nl_sendto(socket, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        }
+        guard sent >= 0 else {
+            throw IPVSError(operation: request.operation, kind: .socket(Errno(rawValue: errno == 0 ? EIO : errno)))
+        }
+        var collected: [NetlinkMessage] = []
+        while true {
+            let datagram = try receive(request.operation)
+            let messages: [NetlinkMessage]
+            do {
+                messages = try NetlinkDecoding.messages(in: datagram[...])
+            } catch {
+                throw IPVSError(operation: request.operation, kind: .malformedReply("\(error)"))
+            }
+            for message in messages where message.sequence == expected {
+                switch message.type {
+                case NetlinkConstant.typeError:
+                    let code = message.payload.count >= 4
+                        ? NetlinkDecoding.readInteger(Int32.self, message.payload, at: message.payload.startIndex) : 0
+                    if code == 0 { return collected }  // the ACK
+                    throw IPVSError(operation: request.operation, kind: .kernel(Errno(rawValue: -code)))
+                case NetlinkConstant.typeDone:
+                    let code = message.payload.count >= 4
+                        ? NetlinkDecoding.readInteger(Int32.self, message.payload, at: message.payload.startIndex) : 0
+                    if code < 0 {
+                        throw IPVSError(operation: request.operation, kind: .kernel(Errno(rawValue: -code)))
+                    }
+                    return collected
+                case NetlinkConstant.typeNoop, NetlinkConstant.typeOverrun:
+                    continue
+                default:
+                    collected.append(message)
+                }
+            }
+            // Replies to an earlier request that timed out carry another sequence: dropped above.
+        }
+    }
+
+    private func receive(_ operation: IPVSOperation) throws(IPVSError) -> [UInt8] {
+        while true {
+            let count = recv(descriptor, receiveBuffer.baseAddress, receiveBuffer.count, Int32(MSG_TRUNC))
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == EAGAIN || code == EWOULDBLOCK {
+                    throw IPVSError(operation: operation, kind: .timeout)
+                }
+                throw IPVSError(operation: operation, kind: .socket(Errno(rawValue: code)))
+            }
+            guard count <= receiveBuffer.count else {
+                throw IPVSError(operation: operation, kind: .malformedReply("datagram of \(count) bytes truncated"))
+            }
+            return Array(UnsafeRawBufferPointer(rebasing: receiveBuffer[0..<count]))
+        }
+    }
+}

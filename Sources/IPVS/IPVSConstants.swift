@@ -1,0 +1,88 @@
+import CNetlink
+
+// The IPVS generic-netlink vocabulary, taken from <linux/ip_vs.h> so that it can never drift
+// from the kernel's header, and typed for the pure encoders.
+
+enum IPVSCommand {
+    static let newService = UInt8(IPVS_CMD_NEW_SERVICE)
+    static let setService = UInt8(IPVS_CMD_SET_SERVICE)
+    static let deleteService = UInt8(IPVS_CMD_DEL_SERVICE)
+    static let getService = UInt8(IPVS_CMD_GET_SERVICE)
+    static let newDestination = UInt8(IPVS_CMD_NEW_DEST)
+    static let setDestination = UInt8(IPVS_CMD_SET_DEST)
+    static let deleteDestination = UInt8(IPVS_CMD_DEL_DEST)
+    static let getDestination = UInt8(IPVS_CMD_GET_DEST)
+    static let getInfo = UInt8(IPVS_CMD_GET_INFO)
+    static let version = UInt8(IPVS_GENL_VERSION)
+    static let familyName = IPVS_GENL_NAME
+}
+
+enum IPVSCommandAttribute {
+    static let service = UInt16(IPVS_CMD_ATTR_SERVICE)
+    static let destination = UInt16(IPVS_CMD_ATTR_DEST)
+    static let max = Int(__IPVS_CMD_ATTR_MAX) - 1
+}
+
+enum IPVSServiceAttribute {
+    static let addressFamily = UInt16(IPVS_SVC_ATTR_AF)
+    static let `protocol` = UInt16(IPVS_SVC_ATTR_PROTOCOL)
+    static let address = UInt16(IPVS_SVC_ATTR_ADDR)
+    static let port = UInt16(IPVS_SVC_ATTR_PORT)
+    static let firewallMark = UInt16(IPVS_SVC_ATTR_FWMARK)
+    static let schedulerName = UInt16(IPVS_SVC_ATTR_SCHED_NAME)
+    static let flags = UInt16(IPVS_SVC_ATTR_FLAGS)
+    static let timeout = UInt16(IPVS_SVC_ATTR_TIMEOUT)
+    static let netmask = UInt16(IPVS_SVC_ATTR_NETMASK)
+    static let stats = UInt16(IPVS_SVC_ATTR_STATS)
+    static let persistenceEngine = UInt16(IPVS_SVC_ATTR_PE_NAME)
+    static let stats64 = UInt16(IPVS_SVC_ATTR_STATS64)
+    static let max = Int(__IPVS_SVC_ATTR_MAX) - 1
+}
+
+enum IPVSDestinationAttribute {
+    static let address = UInt16(IPVS_DEST_ATTR_ADDR)
+    static let port = UInt16(IPVS_DEST_ATTR_PORT)
+    static let forwardingMethod = UInt16(IPVS_DEST_ATTR_FWD_METHOD)
+    static let weight = UInt16(IPVS_DEST_ATTR_WEIGHT)
+    static let upperThreshold = UInt16(IPVS_DEST_ATTR_U_THRESH)
+    static let lowerThreshold = UInt16(IPVS_DEST_ATTR_L_THRESH)
+    static let activeConnections = UInt16(IPVS_DEST_ATTR_ACTIVE_CONNS)
+    static let inactiveConnections = UInt16(IPVS_DEST_ATTR_INACT_CONNS)
+    static let persistentConnections = UInt16(IPVS_DEST_ATTR_PERSIST_CONNS)
+    static let stats = UInt16(IPVS_DEST_ATTR_STATS)
+    static let addressFamily = UInt16(IPVS_DEST_ATTR_ADDR_FAMILY)
+    static let stats64 = UInt16(IPVS_DEST_ATTR_STATS64)
+    static let max = Int(__IPVS_DEST_ATTR_MAX) - 1
+}
+
+enum IPVSStatsAttribute {
+    static let connections = UInt16(IPVS_STATS_ATTR_CONNS)
+    static let inPackets = UInt16(IPVS_STATS_ATTR_INPKTS)
+    static let outPackets = UInt16(IPVS_STATS_ATTR_OUTPKTS)
+    static let inBytes = UInt16(IPVS_STATS_ATTR_INBYTES)
+    static let outBytes = UInt16(IPVS_STATS_ATTR_OUTBYTES)
+    static let max = Int(__IPVS_STATS_ATTR_MAX) - 1
+}
+
+enum IPVSInfoAttribute {
+    static let version = UInt16(IPVS_INFO_ATTR_VERSION)
+    static let connectionTableSize = UInt16(IPVS_INFO_ATTR_CONN_TAB_SIZE)
+    static let max = Int(__IPVS_INFO_ATTR_MAX) - 1
+}
+
+enum IPVSForwardingValue {
+    static let mask = UInt32(IP_VS_CONN_F_FWD_MASK)
+    static let masquerade = UInt32(IP_VS_CONN_F_MASQ)
+    static let local = UInt32(IP_VS_CONN_F_LOCALNODE)
+    static let tunnel = UInt32(IP_VS_CONN_F_TUNNEL)
+    static let directRoute = UInt32(IP_VS_CONN_F_DROUTE)
+}
+
+/// Address families and protocol numbers as the kernel numbers them (Linux values).
+enum KernelNumber {
+    static let inet: UInt16 = 2
+    static let inet6: UInt16 = 10
+    static let tcp: UInt16 = 6
+    static let udp: UInt16 = 17
+    static let sctp: UInt16 = 132
+}

@@ -1,0 +1,32 @@
+/// A failure talking to PostgreSQL. Its text comes from the server or libpq, which never echo
+/// a password; the conninfo itself is never part of it.
+public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: Hashable, Sendable {
+        /// The connection could not be opened (refused, timed out, authentication failed).
+        case connectionFailed
+        /// The conninfo string does not parse.
+        case invalidConninfo
+        /// The connection was lost or is not usable.
+        case connectionLost
+        /// The server rejected the query.
+        case queryFailed
+        /// A row did not have the shape the query promised.
+        case unexpectedResult
+    }
+
+    public var code: Code
+    public var message: String
+    /// The five-character SQLSTATE, when the server sent one.
+    public var sqlState: String?
+
+    public init(code: Code, message: String, sqlState: String? = nil) {
+        self.code = code
+        self.message = message
+        self.sqlState = sqlState
+    }
+
+    public var description: String {
+        let state = sqlState.map { " [\($0)]" } ?? ""
+        return "\(message)\(state)"
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+@main
+struct Pglvsd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pglvsd",
+        abstract: "Keeps an IPVS read service in step with a PostgreSQL primary's streaming replicas.",
+        discussion: """
+            pglvsd asks the writer (through the writer VIP) for its replicas in pg_stat_replication, \
+            decides the read pool with the seed lvsdr agent's weights, and programs the kernel's IPVS \
+            table over generic netlink.
+            """,
+        version: "0.1.0",
+        subcommands: [Run.self, CheckConfig.self, IPVSCommand.self])
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Configuration
+import Dispatch
+import IPVS
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the daemon: follow the writer's replicas and keep the IPVS pool in step.")
+
+    @Option(name: .shortAndLong, help: "Path of the configuration file.")
+    var config: String = "/etc/pglvsd/pglvsd.yaml"
+
+    @Option(help: "Lowest level logged: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "pglvsd")
+        let loaded: DaemonConfiguration
+        do {
+            loaded = try ConfigFile.load(path: config)
+        } catch {
+            for problem in error.problems { logger.critical("\(config): \(problem)") }
+            throw ExitCode(2)
+        }
+        let loop: ReconcileLoop
+        do {
+            loop = try ReconcileLoop(configuration: loaded, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        logger.info("started: \(loaded.virtualServices.count) virtual service(s), poll interval \(loaded.pollInterval)")
+        loop.start()
+        for signalNumber in [SIGTERM, SIGINT] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
+            source.setEventHandler {
+                // The IPVS table is left as it is, so reads keep flowing while the daemon restarts.
+                logger.info("stopping on signal \(signalNumber); the IPVS table is left in place")
+                Glibc.exit(0)
+            }
+            source.resume()
+            Signals.retain(source)
+        }
+        dispatchMain()
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Keeps signal sources alive for the life of the process.
+enum Signals {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    static func retain(_ source: any DispatchSourceSignal) { sources.append(source) }
+}

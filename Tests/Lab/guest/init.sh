@@ -1,0 +1,39 @@
+#!/bin/bash
+# PID 1 of the UML guest: prepares the kernel (filesystems, IPVS modules), runs the scenario,
+# records its exit code on the host's filesystem, and halts.
+export PATH=/usr/lib/postgresql/15/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+
+finish() {
+  echo "${1:-1}" > "$LAB_OUT/exit-code"
+  sync
+  halt -f
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs -o size=1200m tmpfs /run
+mkdir -p /run/netns /run/lab
+
+modules=/usr/lib/uml/modules/$(uname -r)/kernel
+for module in lib/crc-ccitt net/ipv6/ipv6 \
+  net/ipv4/netfilter/nf_defrag_ipv4 net/ipv6/netfilter/nf_defrag_ipv6 net/netfilter/nf_conntrack \
+  net/netfilter/ipvs/ip_vs \
+  net/netfilter/ipvs/ip_vs_rr net/netfilter/ipvs/ip_vs_wrr net/netfilter/ipvs/ip_vs_lc \
+  net/netfilter/ipvs/ip_vs_wlc net/netfilter/ipvs/ip_vs_sh net/netfilter/ipvs/ip_vs_dh \
+  net/netfilter/ipvs/ip_vs_sed net/netfilter/ipvs/ip_vs_nq net/netfilter/ipvs/ip_vs_fo \
+  net/netfilter/ipvs/ip_vs_ovf net/netfilter/ipvs/ip_vs_lblc net/netfilter/ipvs/ip_vs_lblcr \
+  net/netfilter/ipvs/ip_vs_mh \
+  drivers/net/veth drivers/net/dummy net/llc/llc net/802/stp net/bridge/bridge; do
+  if ! insmod "$modules/$module.ko" 2>/run/insmod.err; then
+    grep -q "File exists" /run/insmod.err || { echo "lab: insmod $module failed: $(cat /run/insmod.err)"; rm -f /run/insmod.err; finish 1; }
+  fi
+  rm -f /run/insmod.err
+done
+ip link set lo up
+
+case "$LAB_SCENARIO" in
+  test) bash "$LAB_DIR/scenario-test.sh"; finish $? ;;
+  demo) bash "$LAB_DIR/scenario-demo.sh"; finish $? ;;
+  *) echo "lab: unknown scenario $LAB_SCENARIO"; finish 2 ;;
+esac

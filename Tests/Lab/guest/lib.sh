@@ -1,0 +1,253 @@
+# Shared helpers for lab scenarios, sourced inside the UML guest (root namespace = director).
+# A LAN bridge "lan" (10.0.0.1/24) joins the director, PostgreSQL nodes node1..nodeN
+# (10.0.0.1N) and a client (10.0.0.50). Writer VIP 10.0.0.100, reader VIP 10.0.0.200.
+
+set -u
+LAB=/run/lab
+PG_BIN=/usr/lib/postgresql/15/bin
+WRITER_VIP=10.0.0.100
+READER_VIP=10.0.0.200
+READ_PORT=5432
+LAB_PASSWORD=lab-secret-$RANDOM$RANDOM
+PGLVSD_LOG=$LAB/pglvsd.log
+PGLVSD_PID=
+
+node_ip() { echo "10.0.0.$((10 + $1))"; }
+log() { printf '[%6.2fs] %s\n' "$(elapsed)" "$*"; }
+START_TIME=$(date +%s.%N)
+elapsed() { echo "$(date +%s.%N) - $START_TIME" | bc; }
+now() { date +%s.%N; }
+
+AS_POSTGRES="setpriv --reuid=postgres --regid=postgres --init-groups --"
+as_postgres() { $AS_POSTGRES "$@"; }
+in_node() { local n=$1; shift; ip netns exec "node$n" "$@"; }
+in_node_as_postgres() { local n=$1; shift; ip netns exec "node$n" $AS_POSTGRES "$@"; }
+
+# wait_until DESCRIPTION TIMEOUT_SECONDS COMMAND...: polls COMMAND until it succeeds; fails
+# the scenario (with diagnostics) when the deadline passes.
+wait_until() {
+  local description=$1 timeout=$2; shift 2
+  local deadline
+  deadline=$(echo "$(now) + $timeout" | bc)
+  while :; do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    if [ "$(echo "$(now) > $deadline" | bc)" = 1 ]; then
+      fail "timed out after ${timeout}s waiting for: $description"
+    fi
+    sleep 0.1
+  done
+}
+
+FAILURES=0
+fail() {
+  echo "FAIL: $*"
+  diagnostics
+  exit 1
+}
+
+pass() { echo "PASS: $*"; }
+
+diagnostics() {
+  echo "===== diagnostics ====="
+  echo "--- kernel table (ipvsadm -Ln) ---"; ipvsadm -Ln 2>&1
+  echo "--- kernel table (pglvsd ipvs list) ---"; "$PGLVSD" ipvs list 2>&1
+  echo "--- pglvsd log ---"; tail -n 80 "$PGLVSD_LOG" 2>/dev/null
+  local dir
+  for dir in "$LAB"/node*; do
+    [ -d "$dir" ] || continue
+    echo "--- PostgreSQL log $(basename "$dir") ---"; tail -n 30 "$dir/postgres.log" 2>/dev/null
+  done
+  echo "--- addresses ---"; ip -brief addr 2>&1
+  echo "======================="
+}
+
+save_logs() {
+  mkdir -p "$LAB_OUT/logs"
+  cp "$PGLVSD_LOG" "$LAB_OUT/logs/" 2>/dev/null
+  local dir
+  for dir in "$LAB"/node*; do
+    [ -f "$dir/postgres.log" ] && cp "$dir/postgres.log" "$LAB_OUT/logs/$(basename "$dir").log"
+  done
+  return 0
+}
+
+# --- network -------------------------------------------------------------------------------
+
+lab_network() {
+  ip link add lan type bridge
+  ip link set lan up
+  ip addr add 10.0.0.1/24 dev lan
+  # The director owns the reader VIP; IPVS takes packets for it at LOCAL_IN.
+  ip addr add "$READER_VIP/32" dev lan
+  sysctl -qw net.ipv4.ip_forward=1 net.ipv4.vs.expire_nodest_conn=1
+  printf '127.0.0.1 localhost\n10.0.0.1 director\n' > "$LAB/hosts"
+  mount --bind "$LAB/hosts" /etc/hosts
+  add_host client 10.0.0.50
+}
+
+# add_host NAME IP: a namespace on the LAN.
+add_host() {
+  local name=$1 address=$2
+  ip netns add "$name"
+  ip link add "v-$name" type veth peer name eth0 netns "$name"
+  ip link set "v-$name" master lan up
+  ip netns exec "$name" ip link set lo up
+  ip netns exec "$name" ip link set eth0 up
+  ip netns exec "$name" ip addr add "$address/24" dev eth0
+  ip netns exec "$name" ip route add default via 10.0.0.1
+}
+
+# add_node N: a PostgreSQL host prepared as a DR real server (reader VIP on lo, ARP suppressed).
+add_node() {
+  local n=$1
+  add_host "node$n" "$(node_ip "$n")"
+  in_node "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+    net.ipv4.conf.lo.arp_ignore=1 net.ipv4.conf.lo.arp_announce=2
+  in_node "$n" ip addr add "$READER_VIP/32" dev lo
+  echo "$(node_ip "$n") node$n" >> "$LAB/hosts"
+}
+
+move_writer_vip() {
+  local to=$1 n
+  for n in 1 2 3 4 5; do
+    ip netns exec "node$n" ip addr del "$WRITER_VIP/24" dev eth0 2>/dev/null || true
+  done
+  in_node "$to" ip addr add "$WRITER_VIP/24" dev eth0
+  in_node "$to" arping -c 1 -U -I eth0 "$WRITER_VIP" >/dev/null 2>&1 || true
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+pg_common_settings() {
+  cat <<CONF
+listen_addresses = '*'
+port = $READ_PORT
+unix_socket_directories = '$1'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 16MB
+max_connections = 30
+wal_level = replica
+max_wal_senders = 10
+wal_keep_size = 64MB
+hot_standby = on
+wal_sender_timeout = 5s
+wal_receiver_status_interval = 1s
+logging_collector = off
+dynamic_shared_memory_type = mmap
+log_line_prefix = '%m [%p] '
+CONF
+}
+
+# pg_primary N: initdb, roles, start; takes the writer VIP.
+pg_primary() {
+  local n=$1 dir=$LAB/node$1
+  mkdir -p "$dir"; chown postgres:postgres "$dir"
+  as_postgres "$PG_BIN/initdb" -N -A trust -U postgres -D "$dir/data" >"$dir/initdb.log" 2>&1 \
+    || fail "initdb node$n: $(tail -5 "$dir/initdb.log")"
+  pg_common_settings "$dir" >> "$dir/data/postgresql.conf"
+  echo "cluster_name = 'node$n'" >> "$dir/data/postgresql.conf"
+  cat > "$dir/data/pg_hba.conf" <<HBA
+local all all trust
+host replication replicator 10.0.0.0/24 trust
+host all pglvsd 10.0.0.0/24 scram-sha-256
+host all all 10.0.0.0/24 trust
+HBA
+  pg_start "$n"
+  in_node "$n" "$PG_BIN/psql" -qX -h "$dir" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<SQL || fail "roles on node$n"
+CREATE ROLE replicator LOGIN REPLICATION;
+CREATE ROLE pglvsd LOGIN PASSWORD '$LAB_PASSWORD' IN ROLE pg_monitor;
+CREATE ROLE reader LOGIN;
+SQL
+  move_writer_vip "$n"
+}
+
+# pg_replica N APPLICATION_NAME: base backup through the writer VIP, stream from it.
+pg_replica() {
+  local n=$1 name=$2 dir=$LAB/node$1
+  mkdir -p "$dir"; chown postgres:postgres "$dir"
+  in_node_as_postgres "$n" "$PG_BIN/pg_basebackup" -h "$WRITER_VIP" -U replicator -D "$dir/data" \
+    -X stream -c fast >"$dir/basebackup.log" 2>&1 || fail "pg_basebackup node$n: $(tail -5 "$dir/basebackup.log")"
+  touch "$dir/data/standby.signal"; chown postgres:postgres "$dir/data/standby.signal"
+  cat >> "$dir/data/postgresql.conf" <<CONF
+unix_socket_directories = '$dir'
+cluster_name = 'node$n'
+primary_conninfo = 'host=$WRITER_VIP port=$READ_PORT user=replicator application_name=$name'
+CONF
+  pg_start "$n"
+}
+
+pg_start() {
+  local n=$1 dir=$LAB/node$1
+  in_node_as_postgres "$n" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+    || fail "start node$n: $(tail -5 "$dir/postgres.log")"
+}
+
+# pg_kill N: the postmaster dies at once (kill -9), as in `killall -9 postgres`.
+pg_kill() {
+  local dir=$LAB/node$1
+  kill -9 "$(head -1 "$dir/data/postmaster.pid")"
+}
+
+# psql_at N SQL: one query on node N's own socket.
+psql_at() {
+  local n=$1; shift
+  in_node "$n" "$PG_BIN/psql" -qAtX -h "$LAB/node$n" -U postgres -d postgres -c "$*"
+}
+
+# streaming_count: rows in the writer's pg_stat_replication with state streaming.
+writer_streaming() {
+  in_node "$1" "$PG_BIN/psql" -qAtX -h "$LAB/node$1" -U postgres -d postgres \
+    -c "select string_agg(application_name, ',' order by application_name) from pg_stat_replication where state = 'streaming'"
+}
+
+# --- pglvsd ----------------------------------------------------------------------------------
+
+write_passfile() {
+  printf '*:*:*:pglvsd:%s\n' "$LAB_PASSWORD" > "$LAB/pgpass"
+  chmod 600 "$LAB/pgpass"
+}
+
+start_pglvsd() {
+  "$PGLVSD" run --config "$1" >>"$PGLVSD_LOG" 2>&1 &
+  PGLVSD_PID=$!
+}
+
+stop_pglvsd() {
+  [ -n "$PGLVSD_PID" ] && kill "$PGLVSD_PID" 2>/dev/null && wait "$PGLVSD_PID" 2>/dev/null
+  PGLVSD_PID=
+  return 0
+}
+
+# kernel_pool: "address:port weight" per real server of the reader service, read through
+# pglvsd's own netlink client, sorted.
+kernel_pool() {
+  "$PGLVSD" ipvs list | awk -v svc="TCP  $READER_VIP:$READ_PORT" '
+    /^(TCP|UDP|SCTP|FWM)/ { inside = (index($0, svc) == 1) ; next }
+    inside && $1 == "->" { print $2, $4 }' | sort
+}
+
+# pool_is "ADDR:PORT W" ...: the kernel's pool is exactly these entries.
+pool_is() {
+  local expected actual
+  expected=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+  actual=$(kernel_pool)
+  [ "$expected" = "$actual" ]
+}
+
+# The netlink reading must agree with ipvsadm's, line for line.
+cross_check_ipvsadm() {
+  local ours theirs
+  ours=$("$PGLVSD" ipvs list) || fail "pglvsd ipvs list failed"
+  theirs=$(ipvsadm -Ln) || fail "ipvsadm -Ln failed"
+  if [ "$ours" != "$theirs" ]; then
+    echo "--- pglvsd ipvs list ---"; echo "$ours"
+    echo "--- ipvsadm -Ln ---"; echo "$theirs"
+    fail "pglvsd's netlink reading differs from ipvsadm -Ln"
+  fi
+}
+
+show_pool() {
+  log "kernel pool for $READER_VIP:$READ_PORT: $(kernel_pool | tr '\n' ';' | sed 's/;$//; s/;/, /g')"
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Boots the User-Mode Linux lab (a real kernel with IPVS) and runs one scenario inside it.
+#
+#   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
+#   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
+#
+# Environment: PGLVSD (the binary, default .build/debug/pglvsd), LAB_OUT (where results and
+# logs land on the host, default a fresh /tmp directory), LAB_MEM (guest memory, default 2G),
+# LAB_TIMEOUT (seconds before the guest is killed, default 600).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+scenario=${1:?usage: lab.sh test|demo}
+case "$scenario" in
+  test|demo) ;;
+  *) echo "lab.sh: unknown scenario '$scenario' (test or demo)" >&2; exit 2 ;;
+esac
+
+pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
+pglvsd=$(readlink -f "$pglvsd")
+[ -x "$pglvsd" ] || { echo "lab.sh: no pglvsd binary at $pglvsd (run swift build first)" >&2; exit 2; }
+command -v linux.uml >/dev/null || { echo "lab.sh: linux.uml missing (apt-get install user-mode-linux)" >&2; exit 2; }
+
+out=${LAB_OUT:-$(mktemp -d /tmp/pglvsd-lab.XXXXXX)}
+mkdir -p "$out"
+out=$(readlink -f "$out")
+rm -f "$out/exit-code"
+
+echo "lab: booting UML ($(linux.uml --version 2>/dev/null | head -1 || echo kernel)) for scenario '$scenario'; output in $out"
+# Arguments with '=' that the kernel does not know reach init as environment variables.
+set +e
+timeout --kill-after=10 "${LAB_TIMEOUT:-600}" linux.uml \
+  mem="${LAB_MEM:-2G}" rootfstype=hostfs rootflags=/ rw quiet \
+  init="$here/guest/init.sh" \
+  con=null con0=fd:0,fd:1 \
+  LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" \
+  </dev/null 2>&1 | tr -d '\r'
+uml_status=${PIPESTATUS[0]}
+set -e
+
+if [ ! -s "$out/exit-code" ]; then
+  echo "lab: the guest wrote no exit code (UML exit status $uml_status): it crashed or timed out" >&2
+  exit 1
+fi
+code=$(cat "$out/exit-code")
+echo "lab: scenario '$scenario' exited $code"
+exit "$code"
