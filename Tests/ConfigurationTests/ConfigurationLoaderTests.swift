@@ -1,0 +1,126 @@
+import Foundation
+import Testing
+import LVSModel
+import PoolCore
+@testable import Configuration
+
+private let minimal = """
+    writer:
+      conninfo: "host=10.0.0.100 dbname=postgres user=pglvsd"
+    virtual_services:
+      - address: 10.0.0.200
+        port: 5432
+    """
+
+private func problems(_ yaml: String) -> [String] {
+    do {
+        _ = try ConfigurationLoader.load(yaml: yaml)
+        return []
+    } catch {
+        return error.problems.map(\.description)
+    }
+}
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func theShippedExampleLoads() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../etc/pglvsd/pglvsd.yaml")
+        let configuration = try ConfigurationLoader.load(yaml: try String(contentsOf: url, encoding: .utf8))
+        #expect(configuration.virtualServices.count == 1)
+        let reader = configuration.virtualServices[0]
+        #expect(reader.service.key == .endpoint(.tcp, SocketEndpoint(address: IPAddress("192.168.0.231")!, port: 5432)))
+        #expect(reader.policy.weights == ["node1": 1, "node2": 1, "node3": 1])
+        #expect(reader.policy.forwarding == .directRoute)
+        #expect(configuration.pollInterval.milliseconds == 1000)
+    }
+
+    @Test func defaultsFollowTheSeed() throws {
+        let configuration = try ConfigurationLoader.load(yaml: minimal)
+        let reader = configuration.virtualServices[0]
+        #expect(reader.name == "reader")
+        #expect(reader.service.scheduler == "rr")
+        #expect(reader.policy.defaultWeight == 1)
+        #expect(reader.policy.realServerPort == 5432)
+        #expect(reader.policy.acceptedSyncStates == PoolPolicy.seedSyncStates)
+        #expect(reader.addressSource == .applicationName)
+        #expect(configuration.pollInterval == DaemonConfiguration.defaultPollInterval)
+    }
+
+    @Test func anUnknownKeyIsNamedWithItsPath() {
+        #expect(problems(minimal + "\n    colour: blue") == [
+            "virtual_services[0].colour: unknown key (expected one of: address, default_weight, forwarding, name, port, protocol, real_server_address, real_server_port, scheduler, sync_states, weights)",
+        ])
+        #expect(problems("wrtier: {}\n" + minimal).first?.hasPrefix("wrtier: unknown key") == true)
+    }
+
+    @Test func aBadAddressIsNamed() {
+        let yaml = minimal.replacingOccurrences(of: "10.0.0.200", with: "10.0.0.300")
+        #expect(problems(yaml) == ["virtual_services[0].address: not an IPv4 or IPv6 address: \"10.0.0.300\""])
+    }
+
+    @Test func aNegativeWeightIsNamed() {
+        #expect(problems(minimal + "\n    weights: {node2: -1}") == [
+            "virtual_services[0].weights.node2: weight of node2 must be between 0 and 2147483647, got -1",
+        ])
+        #expect(problems(minimal + "\n    default_weight: -3") == [
+            "virtual_services[0].default_weight: weight must be between 0 and 2147483647, got -3",
+        ])
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let yaml = """
+            writer: {conninfo: "host=x", extra: 1}
+            poll_interval: 10ms
+            virtual_services:
+              - address: nowhere
+                port: 0
+                scheduler: fastest
+                forwarding: teleport
+                weights: {node2: many}
+            """
+        let found = problems(yaml)
+        #expect(found.count == 7)
+        #expect(found.contains { $0.hasPrefix("writer.extra: unknown key") })
+        #expect(found.contains("poll_interval: must be at least 100ms"))
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].address:") })
+        #expect(found.contains("virtual_services[0].port: port must be between 1 and 65535, got 0"))
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].scheduler: unknown scheduler \"fastest\"") })
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].forwarding: unknown value \"teleport\"") })
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].weights:") })
+    }
+
+    @Test func missingKeysAreNamed() {
+        #expect(problems("virtual_services: []") == [
+            "writer: required key is missing",
+            "virtual_services: at least one virtual service is required",
+        ])
+    }
+
+    @Test func directRoutingKeepsTheVirtualPort() {
+        #expect(problems(minimal + "\n    real_server_port: 6432") == [
+            "virtual_services[0].real_server_port: direct routing cannot change the port: must equal port (5432)",
+        ])
+        #expect(problems(minimal + "\n    real_server_port: 6432\n    forwarding: nat").isEmpty)
+    }
+
+    @Test func duplicateServicesAreRejected() {
+        let yaml = minimal + "\n  - address: 10.0.0.200\n    port: 5432\n    name: other"
+        #expect(problems(yaml) == ["virtual_services[1]: duplicate virtual service TCP 10.0.0.200:5432 (also virtual_services[0])"])
+    }
+
+    @Test func malformedYAMLIsAnError() {
+        #expect(problems("writer: [\n").first?.hasPrefix("malformed YAML") == true)
+        #expect(problems("- just\n- a list\n") == ["the configuration must be a YAML mapping"])
+    }
+
+    @Test(arguments: [("500ms", 500), ("1s", 1000), ("1.5s", 1500), ("2m", 120_000)])
+    func durationsParse(text: String, milliseconds: Int) throws {
+        let configuration = try ConfigurationLoader.load(yaml: minimal + "\npoll_interval: \(text)")
+        #expect(configuration.pollInterval.milliseconds == milliseconds)
+    }
+
+    @Test func aBadDurationIsNamed() {
+        #expect(problems(minimal + "\npoll_interval: soon") == [
+            "poll_interval: not a duration: \"soon\" (write e.g. 500ms, 1s, 2m)",
+        ])
+    }
+}
