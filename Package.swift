@@ -39,6 +39,7 @@ let package = Package(
 
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
     ]

@@ -24,7 +24,7 @@ public enum Conninfo {
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             var text = "invalid conninfo"
             if let errorMessage {
-                text += ": " + String(cString: errorMessage).trimmingTrailingNewlines()
+                text += ": " + maskingQuotedText(String(cString: errorMessage).trimmingTrailingNewlines())
                 PQfreemem(errorMessage)
             }
             throw PostgresError(code: .invalidConninfo, message: text)
@@ -40,6 +40,22 @@ public enum Conninfo {
         }
         return result
     }
+}
+
+/// libpq quotes the token it choked on, which may be part of a password: keep the sentence,
+/// drop the quoted text.
+func maskingQuotedText(_ message: String) -> String {
+    var result = ""
+    var inQuote = false
+    for character in message {
+        if character == "\"" {
+            result.append(inQuote ? "…\"" : "\"")
+            inQuote.toggle()
+        } else if !inQuote {
+            result.append(character)
+        }
+    }
+    return result
 }
 
 extension String {

@@ -1,15 +1,17 @@
 import Configuration
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Postgres
 
 /// Reads and validates a configuration file, adding the checks that need libpq.
 enum ConfigFile {
     static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
         let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "cannot read \(path): \(reason(error))")])
+        switch readFile(path) {
+        case .success(let contents): text = contents
+        case .failure(let message):
+            throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "cannot read \(path): \(message)")])
         }
         var problems: [ConfigurationProblem] = []
         var configuration: DaemonConfiguration?
@@ -29,11 +31,32 @@ enum ConfigFile {
         return configuration
     }
 
-    private static func reason(_ error: any Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
+    /// The file's text, or the C library's reason it cannot be read.
+    private static func readFile(_ path: String) -> Result<String, ReadFailure> {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return .failure(ReadFailure(errno)) }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(ReadFailure(errno))
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
         }
-        return nsError.localizedDescription
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(ReadFailure(message: "not UTF-8 text"))
+        }
+        return .success(text)
+    }
+
+    struct ReadFailure: Error, CustomStringConvertible {
+        var message: String
+        init(message: String) { self.message = message }
+        init(_ code: Int32) { message = String(cString: strerror(code)) }
+        var description: String { message }
     }
 }

@@ -16,7 +16,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private let ipvs: IPVSClient
     private var timer: DispatchSourceTimer?
     private var writerProblem: String?
-    private var lastExclusions: [String: [Exclusion]] = [:]
+    /// Per virtual service, the reason each observed standby was last left out for.
+    private var lastExclusions: [String: [String: ExclusionReason]] = [:]
 
     init(configuration: DaemonConfiguration, logger: Logger) throws(IPVSError) {
         self.configuration = configuration
@@ -105,11 +106,16 @@ final class ReconcileLoop: @unchecked Sendable {
         }
     }
 
+    /// Logs an exclusion when it starts or its reason changes, not every cycle.
     private func logExclusionChanges(_ service: String, _ exclusions: [Exclusion]) {
-        guard lastExclusions[service] != exclusions else { return }
-        lastExclusions[service] = exclusions
+        let previous = lastExclusions[service] ?? [:]
+        var current: [String: ExclusionReason] = [:]
         for exclusion in exclusions {
-            logger.info("not in pool \(service): \(exclusion.name): \(exclusion.reason)")
+            current[exclusion.name] = exclusion.reason
+            if previous[exclusion.name] != exclusion.reason {
+                logger.info("not in pool \(service): \(exclusion.name): \(exclusion.reason)")
+            }
         }
+        lastExclusions[service] = current
     }
 }

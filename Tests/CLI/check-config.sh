@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The real binary's check-config: the shipped example passes; each kind of bad input exits
+# non-zero with a message that names the key path and the problem.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
+work=$(mktemp -d /tmp/pglvsd-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+check() {  # check NAME EXPECTED_STATUS EXPECTED_TEXT CONFIG_TEXT
+  local name=$1 expected_status=$2 expected_text=$3
+  printf '%s\n' "$4" > "$work/config.yaml"
+  local output status
+  output=$("$pglvsd" check-config -c "$work/config.yaml" 2>&1); status=$?
+  if [ "$status" -eq "$expected_status" ] && grep -qF -- "$expected_text" <<<"$output"; then
+    echo "PASS: check-config $name (exit $status)"; passed=$((passed + 1))
+  else
+    echo "FAIL: check-config $name: exit $status, output:"; echo "$output" | sed 's/^/    /'; failed=$((failed + 1))
+  fi
+}
+
+example=$(cat "$root/etc/pglvsd/pglvsd.yaml")
+check "accepts the shipped example" 0 "OK, 1 virtual service(s)" "$example"
+check "rejects an unknown key" 2 "virtual_services[0].colour: unknown key" "$example
+    colour: blue"
+check "rejects a bad address" 2 'virtual_services[0].address: not an IPv4 or IPv6 address: "192.168.0.300"' \
+  "${example/address: 192.168.0.231/address: 192.168.0.300}"
+check "rejects a negative weight" 2 "virtual_services[0].weights.node2: weight of node2 must be between 0 and 2147483647, got -1" \
+  "${example/node2: 1/node2: -1}"
+check "rejects a malformed conninfo" 2 'writer.conninfo: invalid conninfo' \
+  "${example/conninfo: \"host=/conninfo: \"host=x = }"
+check "rejects malformed YAML" 2 "malformed YAML" "writer: ["
+output=$("$pglvsd" check-config -c "$work/absent.yaml" 2>&1); status=$?
+if [ "$status" -ne 0 ] && grep -qF "No such file or directory" <<<"$output"; then
+  echo "PASS: check-config names an unreadable file (exit $status)"; passed=$((passed + 1))
+else
+  echo "FAIL: check-config on a missing file: exit $status: $output"; failed=$((failed + 1))
+fi
+echo "check-config: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
