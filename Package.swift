@@ -40,6 +40,8 @@ let package = Package(
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
+        .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
     ]

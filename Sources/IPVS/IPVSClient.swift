@@ -86,7 +86,26 @@ public final class IPVSClient {
         return info
     }
 
+    /// The TCP, TCP-FIN and UDP connection timeouts.
+    public func timeouts() throws(IPVSError) -> IPVSTimeouts {
+        let request = IPVSRequest.timeouts
+        guard let timeouts = try decode(request, perform(request), IPVSDecoding.timeouts(from:)).first else {
+            throw IPVSError(operation: request.operation, kind: .malformedReply("no config message"))
+        }
+        return timeouts
+    }
+
     // MARK: Changes
+
+    /// Sets the connection timeouts; 0 leaves a timeout as it is (as ipvsadm --set does).
+    public func setTimeouts(_ timeouts: IPVSTimeouts) throws(IPVSError) {
+        _ = try perform(.setTimeouts(timeouts))
+    }
+
+    /// Deletes every virtual service in this network namespace.
+    public func flush() throws(IPVSError) {
+        _ = try perform(.flush)
+    }
 
     public func addService(_ service: VirtualService) throws(IPVSError) {
         _ = try perform(.newService(service))

@@ -13,6 +13,10 @@ enum IPVSCommand {
     static let deleteDestination = UInt8(IPVS_CMD_DEL_DEST)
     static let getDestination = UInt8(IPVS_CMD_GET_DEST)
     static let getInfo = UInt8(IPVS_CMD_GET_INFO)
+    static let setConfig = UInt8(IPVS_CMD_SET_CONFIG)
+    static let getConfig = UInt8(IPVS_CMD_GET_CONFIG)
+    static let flush = UInt8(IPVS_CMD_FLUSH)
+    static let zero = UInt8(IPVS_CMD_ZERO)
     static let version = UInt8(IPVS_GENL_VERSION)
     static let familyName = IPVS_GENL_NAME
 }
@@ -20,6 +24,9 @@ enum IPVSCommand {
 enum IPVSCommandAttribute {
     static let service = UInt16(IPVS_CMD_ATTR_SERVICE)
     static let destination = UInt16(IPVS_CMD_ATTR_DEST)
+    static let timeoutTCP = UInt16(IPVS_CMD_ATTR_TIMEOUT_TCP)
+    static let timeoutTCPFin = UInt16(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN)
+    static let timeoutUDP = UInt16(IPVS_CMD_ATTR_TIMEOUT_UDP)
     static let max = Int(__IPVS_CMD_ATTR_MAX) - 1
 }
 
@@ -52,6 +59,9 @@ enum IPVSDestinationAttribute {
     static let stats = UInt16(IPVS_DEST_ATTR_STATS)
     static let addressFamily = UInt16(IPVS_DEST_ATTR_ADDR_FAMILY)
     static let stats64 = UInt16(IPVS_DEST_ATTR_STATS64)
+    static let tunnelType = UInt16(IPVS_DEST_ATTR_TUN_TYPE)
+    static let tunnelPort = UInt16(IPVS_DEST_ATTR_TUN_PORT)
+    static let tunnelFlags = UInt16(IPVS_DEST_ATTR_TUN_FLAGS)
     static let max = Int(__IPVS_DEST_ATTR_MAX) - 1
 }
 
@@ -61,6 +71,11 @@ enum IPVSStatsAttribute {
     static let outPackets = UInt16(IPVS_STATS_ATTR_OUTPKTS)
     static let inBytes = UInt16(IPVS_STATS_ATTR_INBYTES)
     static let outBytes = UInt16(IPVS_STATS_ATTR_OUTBYTES)
+    static let connectionsPerSecond = UInt16(IPVS_STATS_ATTR_CPS)
+    static let inPacketsPerSecond = UInt16(IPVS_STATS_ATTR_INPPS)
+    static let outPacketsPerSecond = UInt16(IPVS_STATS_ATTR_OUTPPS)
+    static let inBytesPerSecond = UInt16(IPVS_STATS_ATTR_INBPS)
+    static let outBytesPerSecond = UInt16(IPVS_STATS_ATTR_OUTBPS)
     static let max = Int(__IPVS_STATS_ATTR_MAX) - 1
 }
 
@@ -76,6 +91,12 @@ enum IPVSForwardingValue {
     static let local = UInt32(IP_VS_CONN_F_LOCALNODE)
     static let tunnel = UInt32(IP_VS_CONN_F_TUNNEL)
     static let directRoute = UInt32(IP_VS_CONN_F_DROUTE)
+}
+
+enum IPVSTunnelValue {
+    static let ipip = UInt8(IP_VS_CONN_F_TUNNEL_TYPE_IPIP)
+    static let gue = UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GUE)
+    static let gre = UInt8(IP_VS_CONN_F_TUNNEL_TYPE_GRE)
 }
 
 /// Address families and protocol numbers as the kernel numbers them (Linux values).

@@ -15,6 +15,9 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
     case editDestination(VirtualServiceKey, SocketEndpoint)
     case deleteDestination(VirtualServiceKey, SocketEndpoint)
     case info
+    case timeouts
+    case setTimeouts
+    case flush
 
     public var description: String {
         switch self {
@@ -28,15 +31,12 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
         case let .editDestination(key, endpoint): return "edit real server \(endpoint) of \(key)"
         case let .deleteDestination(key, endpoint): return "delete real server \(endpoint) from \(key)"
         case .info: return "read IPVS version"
+        case .timeouts: return "read IPVS timeouts"
+        case .setTimeouts: return "set IPVS timeouts"
+        case .flush: return "flush the IPVS table"
         }
     }
 
-    var isServiceLevel: Bool {
-        switch self {
-        case .addService, .editService, .deleteService, .listDestinations: return true
-        default: return false
-        }
-    }
 }
 
 /// An errno value; a struct rather than an enum so that codes we did not name still fit.

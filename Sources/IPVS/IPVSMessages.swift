@@ -12,6 +12,9 @@ enum IPVSRequest: Sendable {
     case setDestination(VirtualServiceKey, Destination)
     case deleteDestination(VirtualServiceKey, SocketEndpoint)
     case info
+    case timeouts
+    case setTimeouts(IPVSTimeouts)
+    case flush
 
     var operation: IPVSOperation {
         switch self {
@@ -24,6 +27,9 @@ enum IPVSRequest: Sendable {
         case .setDestination(let key, let destination): return .editDestination(key, destination.endpoint)
         case .deleteDestination(let key, let endpoint): return .deleteDestination(key, endpoint)
         case .info: return .info
+        case .timeouts: return .timeouts
+        case .setTimeouts: return .setTimeouts
+        case .flush: return .flush
         }
     }
 
@@ -39,8 +45,12 @@ enum IPVSRequest: Sendable {
         var writer = NetlinkMessageWriter(into: buffer, family: family, flags: flags, sequence: sequence,
                                           portID: portID, command: command, version: IPVSCommand.version)
         switch self {
-        case .listServices, .info:
+        case .listServices, .info, .timeouts, .flush:
             break
+        case .setTimeouts(let timeouts):
+            writer.append(IPVSCommandAttribute.timeoutTCP, timeouts.tcp)
+            writer.append(IPVSCommandAttribute.timeoutTCPFin, timeouts.tcpFin)
+            writer.append(IPVSCommandAttribute.timeoutUDP, timeouts.udp)
         case .newService(let service), .setService(let service):
             writer.nest(IPVSCommandAttribute.service) { IPVSEncoding.appendService(service, to: &$0) }
         case .deleteService(let key), .listDestinations(let key):
@@ -66,6 +76,9 @@ enum IPVSRequest: Sendable {
         case .setDestination: return IPVSCommand.setDestination
         case .deleteDestination: return IPVSCommand.deleteDestination
         case .info: return IPVSCommand.getInfo
+        case .timeouts: return IPVSCommand.getConfig
+        case .setTimeouts: return IPVSCommand.setConfig
+        case .flush: return IPVSCommand.flush
         }
     }
 }
@@ -102,7 +115,7 @@ enum IPVSEncoding {
         }
         // struct ip_vs_flags { flags; mask }: every bit is set or cleared as given.
         var flags = [UInt8]()
-        withUnsafeBytes(of: service.flags) { flags.append(contentsOf: $0) }
+        withUnsafeBytes(of: service.flags.rawValue) { flags.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32.max) { flags.append(contentsOf: $0) }
         writer.append(IPVSServiceAttribute.flags, bytes: flags)
         writer.append(IPVSServiceAttribute.timeout, service.persistenceTimeout)
@@ -124,6 +137,11 @@ enum IPVSEncoding {
         writer.append(IPVSDestinationAttribute.weight, destination.weight)
         writer.append(IPVSDestinationAttribute.upperThreshold, destination.upperThreshold)
         writer.append(IPVSDestinationAttribute.lowerThreshold, destination.lowerThreshold)
+        if destination.forwarding == .tunnel, let tunnel = destination.tunnel {
+            writer.append(IPVSDestinationAttribute.tunnelType, tunnel.encapsulation.kernelValue)
+            writer.appendBigEndian(IPVSDestinationAttribute.tunnelPort, tunnel.port)
+            writer.append(IPVSDestinationAttribute.tunnelFlags, tunnel.flags.rawValue)
+        }
     }
 }
 
@@ -180,7 +198,7 @@ enum IPVSDecoding {
         return VirtualService(
             key: key,
             scheduler: attributes.string(IPVSServiceAttribute.schedulerName) ?? "",
-            flags: flags,
+            flags: ServiceFlags(rawValue: flags),
             persistenceTimeout: attributes.integer(IPVSServiceAttribute.timeout) ?? 0,
             netmask: netmask,
             persistenceEngine: attributes.string(IPVSServiceAttribute.persistenceEngine),
@@ -209,6 +227,7 @@ enum IPVSDecoding {
             weight: attributes.integer(IPVSDestinationAttribute.weight) ?? 0,
             upperThreshold: attributes.integer(IPVSDestinationAttribute.upperThreshold) ?? 0,
             lowerThreshold: attributes.integer(IPVSDestinationAttribute.lowerThreshold) ?? 0,
+            tunnel: forwarding == .tunnel ? tunnel(attributes) : nil,
             connections: ConnectionCounts(
                 active: attributes.integer(IPVSDestinationAttribute.activeConnections) ?? 0,
                 inactive: attributes.integer(IPVSDestinationAttribute.inactiveConnections) ?? 0,
@@ -226,6 +245,26 @@ enum IPVSDecoding {
                         connectionTableSize: top.integer(IPVSInfoAttribute.connectionTableSize) ?? 0)
     }
 
+    /// Timeouts from a GET_CONFIG reply.
+    static func timeouts(from message: NetlinkMessage) throws -> IPVSTimeouts {
+        let top = try NetlinkDecoding.attributes(in: message.genlAttributes, maxType: IPVSCommandAttribute.max)
+        guard let tcp = top.integer(IPVSCommandAttribute.timeoutTCP, as: UInt32.self),
+              let tcpFin = top.integer(IPVSCommandAttribute.timeoutTCPFin, as: UInt32.self),
+              let udp = top.integer(IPVSCommandAttribute.timeoutUDP, as: UInt32.self) else {
+            throw IPVSDecodingError(detail: "config reply without the three timeouts")
+        }
+        return IPVSTimeouts(tcp: tcp, tcpFin: tcpFin, udp: udp)
+    }
+
+    /// Kernels before 5.3 send no tunnel attributes: that is plain IPIP.
+    private static func tunnel(_ attributes: NetlinkAttributes) -> TunnelSettings {
+        let type = attributes.integer(IPVSDestinationAttribute.tunnelType, as: UInt8.self) ?? IPVSTunnelValue.ipip
+        return TunnelSettings(
+            encapsulation: TunnelSettings.Encapsulation(kernelValue: type) ?? .ipip,
+            port: attributes.bigEndian16(IPVSDestinationAttribute.tunnelPort) ?? 0,
+            flags: TunnelSettings.Flags(rawValue: attributes.integer(IPVSDestinationAttribute.tunnelFlags) ?? 0))
+    }
+
     /// STATS64 when the kernel sends it (4.11+), else the 32-bit STATS nest.
     private static func stats(_ attributes: NetlinkAttributes, stats64: UInt16, stats32: UInt16) throws -> TrafficStats? {
         if let nest = attributes[stats64] {
@@ -235,7 +274,12 @@ enum IPVSDecoding {
                                 inPackets: read(IPVSStatsAttribute.inPackets),
                                 outPackets: read(IPVSStatsAttribute.outPackets),
                                 inBytes: read(IPVSStatsAttribute.inBytes),
-                                outBytes: read(IPVSStatsAttribute.outBytes))
+                                outBytes: read(IPVSStatsAttribute.outBytes),
+                                connectionsPerSecond: read(IPVSStatsAttribute.connectionsPerSecond),
+                                inPacketsPerSecond: read(IPVSStatsAttribute.inPacketsPerSecond),
+                                outPacketsPerSecond: read(IPVSStatsAttribute.outPacketsPerSecond),
+                                inBytesPerSecond: read(IPVSStatsAttribute.inBytesPerSecond),
+                                outBytesPerSecond: read(IPVSStatsAttribute.outBytesPerSecond))
         }
         if let nest = attributes[stats32] {
             let values = try NetlinkDecoding.attributes(in: nest, maxType: IPVSStatsAttribute.max)
@@ -244,7 +288,12 @@ enum IPVSDecoding {
                                 inPackets: read32(IPVSStatsAttribute.inPackets),
                                 outPackets: read32(IPVSStatsAttribute.outPackets),
                                 inBytes: values.integer(IPVSStatsAttribute.inBytes) ?? 0,
-                                outBytes: values.integer(IPVSStatsAttribute.outBytes) ?? 0)
+                                outBytes: values.integer(IPVSStatsAttribute.outBytes) ?? 0,
+                                connectionsPerSecond: read32(IPVSStatsAttribute.connectionsPerSecond),
+                                inPacketsPerSecond: read32(IPVSStatsAttribute.inPacketsPerSecond),
+                                outPacketsPerSecond: read32(IPVSStatsAttribute.outPacketsPerSecond),
+                                inBytesPerSecond: read32(IPVSStatsAttribute.inBytesPerSecond),
+                                outBytesPerSecond: read32(IPVSStatsAttribute.outBytesPerSecond))
         }
         return nil
     }

@@ -41,3 +41,22 @@ extension ForwardingMethod {
         }
     }
 }
+
+extension TunnelSettings.Encapsulation {
+    var kernelValue: UInt8 {
+        switch self {
+        case .ipip: return IPVSTunnelValue.ipip
+        case .gue: return IPVSTunnelValue.gue
+        case .gre: return IPVSTunnelValue.gre
+        }
+    }
+
+    init?(kernelValue: UInt8) {
+        switch kernelValue {
+        case IPVSTunnelValue.ipip: self = .ipip
+        case IPVSTunnelValue.gue: self = .gue
+        case IPVSTunnelValue.gre: self = .gre
+        default: return nil
+        }
+    }
+}

@@ -59,11 +59,8 @@ public enum PoolReconciliation {
     }
 
     private static func sameSettings(_ lhs: VirtualService, _ rhs: VirtualService) -> Bool {
-        lhs.scheduler == rhs.scheduler && lhs.flags & settableFlags == rhs.flags & settableFlags
+        lhs.scheduler == rhs.scheduler && lhs.flags.settable == rhs.flags.settable
             && lhs.persistenceTimeout == rhs.persistenceTimeout && lhs.netmask == rhs.netmask
             && lhs.persistenceEngine == rhs.persistenceEngine
     }
-
-    /// The kernel reports IP_VS_SVC_F_HASHED (0x2) on every service; it is not a setting.
-    private static let settableFlags: UInt32 = ~UInt32(0x2)
 }

@@ -1,13 +1,10 @@
 import ArgumentParser
 import IPVS
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct IPVSCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipvs",
-        abstract: "Read the kernel's IPVS table over netlink.",
+        abstract: "Read the kernel's IPVS table over netlink (no ipvsadm needed).",
         subcommands: [List.self])
 
     struct List: ParsableCommand {
@@ -17,12 +14,44 @@ struct IPVSCommand: ParsableCommand {
         @Flag(help: "Print JSON instead of ipvsadm's layout.")
         var json = false
 
+        @Flag(help: "Traffic counters, as ipvsadm -Ln --stats.")
+        var stats = false
+
+        @Flag(help: "Rates, as ipvsadm -Ln --rate.")
+        var rate = false
+
+        @Flag(help: "Connection thresholds, as ipvsadm -Ln --thresholds.")
+        var thresholds = false
+
+        @Flag(help: "Persistent connections, as ipvsadm -Ln --persistent-conn.")
+        var persistentConn = false
+
+        @Flag(help: "Tunnel settings, as ipvsadm -Ln --tun-info.")
+        var tunInfo = false
+
+        @Flag(help: "The TCP, TCP-FIN and UDP timeouts, as ipvsadm -L --timeout.")
+        var timeout = false
+
+        func validate() throws {
+            let chosen = [json, stats, rate, thresholds, persistentConn, tunInfo, timeout].filter { $0 }.count
+            if chosen > 1 { throw ValidationError("choose one of --json, --stats, --rate, --thresholds, --persistent-conn, --tun-info, --timeout") }
+        }
+
         func run() throws {
             do {
                 let client = try IPVSClient()
+                if timeout {
+                    print(IPVSTableText.render(try client.timeouts()), terminator: "")
+                    return
+                }
                 let tables = try KernelServiceTable.read(client)
-                print(json ? try IPVSTableJSON.render(tables) : IPVSTableText.render(tables, info: try client.info()),
-                      terminator: "")
+                if json {
+                    print(try IPVSTableJSON.render(tables), terminator: "")
+                    return
+                }
+                let listing: IPVSListing = stats ? .stats : rate ? .rate : thresholds ? .thresholds
+                    : persistentConn ? .persistentConnections : tunInfo ? .tunnelInfo : .standard
+                print(IPVSTableText.render(tables, info: try client.info(), listing: listing), terminator: "")
             } catch let error as IPVSError {
                 printError("pglvsd: \(error)")
                 throw ExitCode(1)

@@ -17,7 +17,7 @@ import LVSModel
         let service = try IPVSDecoding.service(from: messages[0])
         #expect(service.key == .endpoint(.tcp, SocketEndpoint(address: IPAddress("10.0.0.200")!, port: 5432)))
         #expect(service.scheduler == "wrr")
-        #expect(service.flags == 0x3)
+        #expect(service.flags == [.persistent, .hashed])
         #expect(service.persistenceTimeout == 300)
         #expect(service.netmask == 0xffff_ff00)
         #expect(service.stats == TrafficStats(connections: 42, inPackets: 1000, outPackets: 900, inBytes: 123_456, outBytes: 654_321))

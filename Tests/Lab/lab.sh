@@ -19,6 +19,7 @@ esac
 
 pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
 pglvsd=$(readlink -f "$pglvsd")
+tests=${PGLVSD_TESTS:-$(dirname "$pglvsd")/pglvsdPackageTests.xctest}
 [ -x "$pglvsd" ] || { echo "lab.sh: no pglvsd binary at $pglvsd (run swift build first)" >&2; exit 2; }
 command -v linux.uml >/dev/null || { echo "lab.sh: linux.uml missing (apt-get install user-mode-linux)" >&2; exit 2; }
 
@@ -34,7 +35,7 @@ timeout --kill-after=10 "${LAB_TIMEOUT:-600}" linux.uml \
   mem="${LAB_MEM:-2G}" rootfstype=hostfs rootflags=/ rw quiet \
   init="$here/guest/init.sh" \
   con=null con0=fd:0,fd:1 \
-  LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" \
+  LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
   </dev/null 2>&1 | tr -d '\r'
 uml_status=${PIPESTATUS[0]}
 set -e

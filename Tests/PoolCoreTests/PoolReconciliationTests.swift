@@ -28,7 +28,7 @@ import LVSModel
 
     @Test func aTableInStepNeedsNothing() {
         var current = service
-        current.flags = 0x2  // IP_VS_SVC_F_HASHED, set by the kernel on every service
+        current.flags = .hashed  // set by the kernel on every service
         let plan = PoolReconciliation.plan(service: service, members: [member("node2", "10.0.0.12", 2)],
                                            current: current, currentDestinations: [kernel("10.0.0.12", 2)])
         #expect(plan.isEmpty)

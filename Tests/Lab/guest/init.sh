@@ -23,7 +23,7 @@ for module in lib/crc-ccitt net/ipv6/ipv6 \
   net/netfilter/ipvs/ip_vs_wlc net/netfilter/ipvs/ip_vs_sh net/netfilter/ipvs/ip_vs_dh \
   net/netfilter/ipvs/ip_vs_sed net/netfilter/ipvs/ip_vs_nq net/netfilter/ipvs/ip_vs_fo \
   net/netfilter/ipvs/ip_vs_ovf net/netfilter/ipvs/ip_vs_lblc net/netfilter/ipvs/ip_vs_lblcr \
-  net/netfilter/ipvs/ip_vs_mh \
+  net/netfilter/ipvs/ip_vs_mh net/netfilter/nf_conntrack_sip net/netfilter/ipvs/ip_vs_pe_sip \
   drivers/net/veth drivers/net/dummy net/llc/llc net/802/stp net/bridge/bridge; do
   if ! insmod "$modules/$module.ko" 2>/run/insmod.err; then
     grep -q "File exists" /run/insmod.err || { echo "lab: insmod $module failed: $(cat /run/insmod.err)"; rm -f /run/insmod.err; finish 1; }

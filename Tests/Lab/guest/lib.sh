@@ -251,3 +251,27 @@ cross_check_ipvsadm() {
 show_pool() {
   log "kernel pool for $READER_VIP:$READ_PORT: $(kernel_pool | tr '\n' ';' | sed 's/;$//; s/;/, /g')"
 }
+
+# --- IPVS kernel tests -------------------------------------------------------------------------
+
+# run_kernel_tests: the IPVSKernelTests suites (Swift Testing) in a namespace of their own, so
+# their flushes never touch the lab's table. None may be skipped here.
+run_kernel_tests() {
+  [ -x "$PGLVSD_TESTS" ] || fail "no test binary at $PGLVSD_TESTS (run swift build --build-tests)"
+  ip netns add kt
+  ip netns exec kt ip link set lo up
+  ip netns exec kt ip link add d0 type dummy
+  ip netns exec kt ip link set d0 up
+  ip netns exec kt ip addr add 10.9.0.1/16 dev d0
+  ip netns exec kt ip addr add fd09::1/64 dev d0 nodad
+  local output=$LAB/kernel-tests.log status
+  ip netns exec kt env PGLVSD="$PGLVSD" "$PGLVSD_TESTS" --testing-library swift-testing \
+    --filter IPVSKernelTests >"$output" 2>&1
+  status=$?
+  sed 's/\x1b\[[0-9;]*m//g' "$output" | grep -E '✘|✔ Test run|Test run with|skipped|issue|Expectation failed' | head -60
+  cp "$output" "$LAB_OUT/kernel-tests.log" 2>/dev/null
+  [ "$status" -eq 0 ] || fail "IPVS kernel tests failed (exit $status); full log in LAB_OUT/kernel-tests.log"
+  if grep "skipped" "$output" | grep -vq "this kernel has IPVS"; then fail "IPVS kernel tests were skipped inside the lab"; fi
+  grep -q "Test run with .* passed" "$output" || fail "IPVS kernel tests did not report a passing run"
+  ip netns del kt
+}

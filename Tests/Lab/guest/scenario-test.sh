@@ -5,6 +5,10 @@
 source "$LAB_DIR/lib.sh"
 trap 'save_logs' EXIT
 
+log "IPVS kernel tests: every operation and field against the real kernel, cross-checked with ipvsadm"
+run_kernel_tests
+pass "IPVS module round-trips and kernel errors (IPVSKernelTests)"
+
 log "network: director + node1..node4 + client on bridge lan"
 lab_network
 for n in 1 2 3 4; do add_node "$n"; done
@@ -60,6 +64,15 @@ case "$answer" in
   "true node2"|"true node3") pass "a read through the reader VIP reached a standby ($answer)" ;;
   *) fail "read through the reader VIP answered '$answer'" ;;
 esac
+# The read moved the service's counters; pglvsd's --stats must read them as ipvsadm does.
+ours=$("$PGLVSD" ipvs list --stats); theirs=$(ipvsadm -Ln --stats)
+[ "$ours" = "$theirs" ] || fail "pglvsd ipvs list --stats differs from ipvsadm -Ln --stats:
+$ours
+---
+$theirs"
+echo "$ours" | awk '/^TCP/ && $3 > 0 { found = 1 } END { exit !found }' || fail "no connection counted on the reader service:
+$ours"
+pass "counters after the read: pglvsd ipvs list --stats == ipvsadm -Ln --stats ($(echo "$ours" | awk '/^TCP/ {print $3 " conn, " $4 " packets in"}'))"
 
 log "killing node3's postmaster (kill -9)"
 killed=$(now)
