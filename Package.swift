@@ -37,6 +37,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Benchmarks/ipvs/run.sh: the IPVS module's side of the add/delete/dump benchmark.
+        .executableTarget(name: "ipvs-bench", dependencies: ["IPVS", "LVSModel"], path: "Benchmarks/IPVSBench"),
+
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),

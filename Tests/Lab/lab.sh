@@ -3,6 +3,7 @@
 #
 #   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
+#   Tests/Lab/lab.sh bench  the IPVS benchmark (run through Benchmarks/ipvs/run.sh)
 #
 # Environment: PGLVSD (the binary, default .build/debug/pglvsd), LAB_OUT (where results and
 # logs land on the host, default a fresh /tmp directory), LAB_MEM (guest memory, default 2G),
@@ -11,11 +12,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|demo}
-case "$scenario" in
-  test|demo) ;;
-  *) echo "lab.sh: unknown scenario '$scenario' (test or demo)" >&2; exit 2 ;;
-esac
+scenario=${1:?usage: lab.sh test|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, demo or bench)" >&2; exit 2; }
 
 pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
 pglvsd=$(readlink -f "$pglvsd")

@@ -32,8 +32,9 @@ for module in lib/crc-ccitt net/ipv6/ipv6 \
 done
 ip link set lo up
 
-case "$LAB_SCENARIO" in
-  test) bash "$LAB_DIR/scenario-test.sh"; finish $? ;;
-  demo) bash "$LAB_DIR/scenario-demo.sh"; finish $? ;;
-  *) echo "lab: unknown scenario $LAB_SCENARIO"; finish 2 ;;
-esac
+if [ -f "$LAB_DIR/scenario-$LAB_SCENARIO.sh" ]; then
+  bash "$LAB_DIR/scenario-$LAB_SCENARIO.sh"
+  finish $?
+fi
+echo "lab: unknown scenario $LAB_SCENARIO"
+finish 2
