@@ -7,6 +7,13 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     /// How often the writer is asked for its replicas and the kernel reconciled.
     public var pollInterval: ConfigDuration
     public var virtualServices: [VirtualServiceConfiguration]
+    /// Where `pglvsd drain` keeps its marks (and the daemon reads them), persisted across restarts.
+    public var stateDirectory: String
+    /// libpq conninfo for each replica's own probe; the replica's address and port are filled
+    /// in. Default: the writer conninfo with its host replaced.
+    public var replicaConninfo: String?
+
+    public static let defaultStateDirectory = "/var/lib/pglvsd"
 
     public static let minimumPollInterval = 100
     public static let defaultPollInterval = ConfigDuration(milliseconds: 1000)
@@ -15,6 +22,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case writer
         case pollInterval = "poll_interval"
         case virtualServices = "virtual_services"
+        case stateDirectory = "state_directory"
+        case replicaConninfo = "replica_conninfo"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -25,6 +34,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
             fields.problem(.pollInterval, "must be at least \(DaemonConfiguration.minimumPollInterval)ms")
         }
         virtualServices = fields.required(.virtualServices) ?? []
+        stateDirectory = fields.optional(.stateDirectory) ?? DaemonConfiguration.defaultStateDirectory
+        if !stateDirectory.hasPrefix("/") { fields.problem(.stateDirectory, "must be an absolute path") }
+        replicaConninfo = fields.optional(.replicaConninfo)
         if fields.container.contains(.virtualServices) && virtualServices.isEmpty {
             fields.problem(.virtualServices, "at least one virtual service is required")
         }

@@ -15,6 +15,9 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     public var service: VirtualService
     public var policy: PoolPolicy
     public var addressSource: RealServerAddressSource
+    /// Servers named in the configuration (the seed's method 2), checked by their own probe.
+    public var staticRealServers: [String]
+    public var discovery: CandidateDiscovery
 
     /// Schedulers the kernel ships (ip_vs_*.ko).
     public static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"]
@@ -25,6 +28,16 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
         case realServerPort = "real_server_port"
         case realServerAddress = "real_server_address"
         case syncStates = "sync_states"
+        case maxLagBytes = "max_lag_bytes"
+        case maxLagSeconds = "max_lag_seconds"
+        case requireStreaming = "require_streaming"
+        case rise, fall, removal, discovery
+        case drainTimeout = "drain_timeout"
+        case fallbackToPrimary = "fallback_to_primary"
+        case minPool = "min_pool"
+        case lagWeighting = "lag_weighting"
+        case reattachGrace = "reattach_grace"
+        case realServers = "real_servers"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,9 +81,45 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
             fields.problem(.syncStates, "unknown sync_state \"\(state)\" (expected: async, potential, quorum, sync)")
         }
 
+        let maxLagBytes: ConfigByteLimit = fields.optional(.maxLagBytes) ?? ConfigByteLimit(bytes: PoolPolicy.defaultMaxLagBytes)
+        let maxLagSeconds: ConfigOptionalDuration? = fields.optional(.maxLagSeconds)
+        let requireStreaming: Bool = fields.optional(.requireStreaming) ?? true
+        let rise = VirtualServiceConfiguration.count(fields, .rise, minimum: 1) ?? 2
+        let fall = VirtualServiceConfiguration.count(fields, .fall, minimum: 1) ?? 2
+        let removal: RemovalMode = VirtualServiceConfiguration.enumValue(fields, .removal) ?? .quiesce
+        let drainTimeout: ConfigDuration = fields.optional(.drainTimeout) ?? ConfigDuration(milliseconds: 60_000)
+        let fallback: Bool = fields.optional(.fallbackToPrimary) ?? false
+        let minPool = VirtualServiceConfiguration.count(fields, .minPool, minimum: 0) ?? 1
+        let lagWeighting: Bool = fields.optional(.lagWeighting) ?? false
+        let grace: ConfigDuration = fields.optional(.reattachGrace) ?? ConfigDuration(milliseconds: 30_000)
+        if lagWeighting && maxLagBytes.bytes == nil {
+            fields.problem(.lagWeighting, "needs max_lag_bytes to scale against")
+        }
+        staticRealServers = fields.optional(.realServers) ?? []
+        discovery = VirtualServiceConfiguration.enumValue(fields, .discovery) ?? (staticRealServers.isEmpty ? .writer : .both)
+        if discovery != .writer && staticRealServers.isEmpty {
+            fields.problem(.discovery, "\(discovery.rawValue) discovery needs real_servers")
+        }
+
         service = VirtualService(key: .endpoint(proto, SocketEndpoint(address: address, port: port)), scheduler: scheduler)
         policy = PoolPolicy(defaultWeight: defaultWeight, weights: weights, realServerPort: realServerPort,
-                            forwarding: forwarding, acceptedSyncStates: Set(syncStates))
+                            forwarding: forwarding, acceptedSyncStates: Set(syncStates),
+                            acceptedStates: requireStreaming ? ["streaming"] : ["streaming", "catchup"],
+                            maxLagBytes: maxLagBytes.bytes,
+                            maxLagSeconds: maxLagSeconds?.duration.map { Double($0.milliseconds) / 1000 },
+                            rise: rise, fall: fall, removal: removal,
+                            drainTimeoutSeconds: Double(drainTimeout.milliseconds) / 1000,
+                            fallbackToPrimary: fallback, minPool: minPool, lagWeighting: lagWeighting,
+                            reattachGraceSeconds: Double(grace.milliseconds) / 1000)
+    }
+
+    private static func count(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys, minimum: Int64) -> Int? {
+        guard let value: Int64 = fields.optional(key) else { return nil }
+        guard (minimum...1000).contains(value) else {
+            fields.problem(key, "must be between \(minimum) and 1000, got \(value)")
+            return nil
+        }
+        return Int(value)
     }
 
     private static func port(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys, required: Bool) -> UInt16? {

@@ -13,12 +13,55 @@ public struct ReplicaObservation: Hashable, Sendable {
     public var syncState: String
     /// Writer's current LSN minus the standby's replay LSN; nil when not reported.
     public var replayLagBytes: Int64?
+    /// pg_stat_replication.replay_lag in seconds; nil (idle and caught up) means no lag.
+    public var replayLagSeconds: Double?
 
-    public init(name: String, address: IPAddress?, state: String, syncState: String, replayLagBytes: Int64? = nil) {
+    public init(name: String, address: IPAddress?, state: String, syncState: String,
+                replayLagBytes: Int64? = nil, replayLagSeconds: Double? = nil) {
         self.name = name
         self.address = address
         self.state = state
         self.syncState = syncState
         self.replayLagBytes = replayLagBytes
+        self.replayLagSeconds = replayLagSeconds
     }
+}
+
+/// What a replica says about itself over its own connection.
+public enum ReplicaProbe: Hashable, Sendable {
+    /// In recovery (a hot standby); the seconds since it last replayed a transaction, if known.
+    case standby(replayDelaySeconds: Double?)
+    /// Not in recovery: a primary, never a read real server.
+    case notInRecovery
+    /// No answer (timeout, network): counts as one failed observation.
+    case unreachable(String)
+    /// Connection refused or reset: the postmaster is gone, the server leaves at once.
+    case gone(String)
+}
+
+/// What the writer reported this cycle.
+public enum WriterView: Hashable, Sendable {
+    /// The writer answered with its WAL senders.
+    case reachable([ReplicaObservation])
+    /// No writer answered (unreachable, or the writer conninfo reached a standby): fail-static.
+    case unavailable(String)
+}
+
+/// A candidate named in the configuration (the seed's method 2), checked by its own probe.
+public struct StaticCandidate: Hashable, Sendable {
+    public var name: String
+    public var address: IPAddress?
+
+    public init(name: String, address: IPAddress?) {
+        self.name = name
+        self.address = address
+    }
+}
+
+/// An operator's maintenance mark on a server (`pglvsd drain`).
+public enum MaintenanceMode: String, Hashable, Sendable, Codable {
+    /// Weight 0: no new connections, existing ones continue.
+    case drain
+    /// Out of the pool entirely.
+    case exclude
 }

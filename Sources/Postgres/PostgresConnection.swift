@@ -12,12 +12,16 @@ public final class PostgresConnection {
     ///   - conninfo: a libpq connection string or URI; its own settings win over the defaults here.
     ///   - applicationName: what the server shows in pg_stat_activity.
     ///   - connectTimeoutSeconds: libpq's connect_timeout unless the conninfo sets one.
-    public init(conninfo: String, applicationName: String = "pglvsd", connectTimeoutSeconds: Int = 2) throws(PostgresError) {
+    ///   - overrides: settings that win over the conninfo (a replica probe's host and port).
+    public init(conninfo: String, applicationName: String = "pglvsd", connectTimeoutSeconds: Int = 2,
+                overrides: [(key: String, value: String)] = []) throws(PostgresError) {
         try Conninfo.validate(conninfo)
-        // Defaults first, then the conninfo expanded from "dbname", so that the user's settings win.
+        // Defaults first, then the conninfo expanded from "dbname", so that the user's settings
+        // win; overrides last. Keepalives and tcp_user_timeout bound how long a silently
+        // partitioned server can look alive (about 2 s).
         let keys = ["connect_timeout", "application_name", "keepalives", "keepalives_idle",
-                    "keepalives_interval", "keepalives_count", "dbname"]
-        let values = ["\(connectTimeoutSeconds)", applicationName, "1", "5", "1", "3", conninfo]
+                    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname"] + overrides.map(\.key)
+        let values = ["\(connectTimeoutSeconds)", applicationName, "1", "1", "1", "1", "2000", conninfo] + overrides.map(\.value)
         let conn = withCStringArray(keys) { keyPointers in
             withCStringArray(values) { valuePointers in
                 PQconnectdbParams(keyPointers, valuePointers, 1)

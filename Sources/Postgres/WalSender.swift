@@ -11,9 +11,12 @@ public struct WalSender: Hashable, Sendable {
     /// Bytes between the writer's current WAL position and the standby's replay position;
     /// nil when the standby has not reported a replay position (base backups, pg_receivewal).
     public var replayLagBytes: Int64?
+    /// replay_lag in seconds; nil when idle and caught up (PostgreSQL reports NULL then).
+    public var replayLagSeconds: Double?
 
     public init(pid: Int32, applicationName: String, clientAddress: String?, state: String,
-                syncState: String, replayLagBytes: Int64?) {
+                syncState: String, replayLagBytes: Int64?, replayLagSeconds: Double? = nil) {
+        self.replayLagSeconds = replayLagSeconds
         self.pid = pid
         self.applicationName = applicationName
         self.clientAddress = clientAddress
@@ -27,7 +30,16 @@ public struct WalSender: Hashable, Sendable {
 public struct WriterReport: Hashable, Sendable {
     /// True when the server behind the writer conninfo is itself a standby (not a writer).
     public var inRecovery: Bool
+    /// The address the connection reached (inet_server_addr()), nil over a Unix socket.
+    public var serverAddress: String?
     public var walSenders: [WalSender]
+}
+
+/// What a replica says about itself.
+public struct ReplicaStatus: Hashable, Sendable {
+    public var inRecovery: Bool
+    /// Seconds since the last replayed transaction's commit (pg_last_xact_replay_timestamp()).
+    public var replayDelaySeconds: Double?
 }
 
 extension PostgresConnection {
@@ -37,7 +49,9 @@ extension PostgresConnection {
         SELECT pg_is_in_recovery() AS in_recovery, r.pid, r.application_name, host(r.client_addr) AS client_addr,
                r.state, r.sync_state,
                CASE WHEN pg_is_in_recovery() THEN NULL
-                    ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes
+                    ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes,
+               extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds,
+               host(inet_server_addr()) AS server_addr
         FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication AS r ON true
         """
 
@@ -57,8 +71,22 @@ extension PostgresConnection {
                 clientAddress: row[3],
                 state: row[4] ?? "",
                 syncState: row[5] ?? "",
-                replayLagBytes: row[6].flatMap { Int64($0) }))
+                replayLagBytes: row[6].flatMap { Int64($0) },
+                replayLagSeconds: row[7].flatMap { Double($0) }))
         }
-        return WriterReport(inRecovery: recovery == "t", walSenders: senders)
+        return WriterReport(inRecovery: recovery == "t", serverAddress: first[8], walSenders: senders)
+    }
+
+    static let replicaStatusSQL = """
+        SELECT pg_is_in_recovery(), extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
+        """
+
+    /// A replica's own view: pg_is_in_recovery() and how long ago it last replayed a transaction.
+    public func replicaStatus() throws(PostgresError) -> ReplicaStatus {
+        let result = try query(PostgresConnection.replicaStatusSQL)
+        guard let row = result.rows.first, let recovery = row[0] else {
+            throw PostgresError(code: .unexpectedResult, message: "replica status returned no row")
+        }
+        return ReplicaStatus(inRecovery: recovery == "t", replayDelaySeconds: row[1].flatMap { Double($0) })
     }
 }

@@ -6,23 +6,30 @@ import Logging
 import PoolCore
 import Postgres
 
-/// The daemon's loop: every poll interval, ask the writer, decide each pool, and bring the
-/// kernel's table to it. All state lives on one serial queue.
+/// The daemon's loop: every poll interval, ask the writer and the replicas, let each pool's
+/// tracker decide, and bring the kernel's table to it. All state lives on one serial queue.
 final class ReconcileLoop: @unchecked Sendable {
     private let configuration: DaemonConfiguration
     private let logger: Logger
     private let queue = DispatchQueue(label: "pglvsd.reconcile")
     private let writer: WriterObserver
+    private let prober: ReplicaProber
+    private let maintenance: MaintenanceStore
     private let ipvs: IPVSClient
+    private let started = ContinuousClock.now
     private var timer: DispatchSourceTimer?
     private var writerProblem: String?
-    /// Per virtual service, the reason each observed standby was last left out for.
+    private var trackers: [String: PoolTracker] = [:]
+    /// Per virtual service, the reason each observed server was last left out for.
     private var lastExclusions: [String: [String: ExclusionReason]] = [:]
+    private var maintenanceProblem: String?
 
     init(configuration: DaemonConfiguration, logger: Logger) throws(IPVSError) {
         self.configuration = configuration
         self.logger = logger
         self.writer = WriterObserver(conninfo: configuration.writer.conninfo, logger: logger)
+        self.prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo)
+        self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
     }
 
@@ -35,61 +42,125 @@ final class ReconcileLoop: @unchecked Sendable {
         timer.resume()
     }
 
-    /// One observation, decision and reconciliation.
+    private var now: Double {
+        let elapsed = ContinuousClock.now - started
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    /// One observation, decision and reconciliation of every virtual service.
     private func cycle() {
-        let report: WriterReport
+        let report = observeWriter()
+        let marks = loadMaintenance()
+        var plans: [(VirtualServiceConfiguration, [ReplicaObservation], [StaticCandidate])] = []
+        var probeTargets = Set<SocketEndpoint>()
+        for service in configuration.virtualServices {
+            let family = service.service.key.family
+            let rows = report.map { observations(of: $0, for: service) } ?? []
+            let statics = service.staticRealServers.map {
+                StaticCandidate(name: $0, address: AddressResolver.resolve($0, family: family))
+            }
+            plans.append((service, rows, statics))
+            let port = service.policy.realServerPort
+            for address in rows.compactMap(\.address) + statics.compactMap(\.address) {
+                probeTargets.insert(SocketEndpoint(address: address, port: port))
+            }
+            for server in trackers[service.name]?.servers.values ?? [:].values where server.status != .out {
+                probeTargets.insert(server.endpoint)
+            }
+        }
+        let probes = prober.probe(probeTargets)
+        for (service, rows, statics) in plans {
+            reconcile(service, rows: rows, writerAvailable: report != nil, statics: statics, probes: probes,
+                      marks: marks, primary: report?.serverAddress.flatMap { IPAddress($0) })
+        }
+    }
+
+    /// The writer's report, or nil (fail-static) when no writer answers.
+    private func observeWriter() -> WriterReport? {
         switch writer.report() {
         case .failure(let error):
             noteWriterProblem("writer unreachable: \(error)")
-            return
-        case .success(let writerReport) where writerReport.inRecovery:
+            return nil
+        case .success(let report) where report.inRecovery:
             noteWriterProblem("the writer conninfo reaches a standby, not a writer")
-            return
-        case .success(let writerReport):
-            report = writerReport
-        }
-        if writerProblem != nil {
-            logger.info("writer reachable again")
-            writerProblem = nil
-        }
-        for service in configuration.virtualServices {
-            reconcile(service, report: report)
+            return nil
+        case .success(let report):
+            if writerProblem != nil {
+                logger.info("writer reachable again", metadata: ["writer.address": "\(report.serverAddress ?? "local")"])
+                writerProblem = nil
+            }
+            return report
         }
     }
 
-    /// Fail-static: while the writer cannot answer, the pool stays as the kernel holds it, so reads
-    /// keep working through a failover (the seed's agent emptied the pool here).
+    /// Fail-static: while no writer answers, each pool keeps its members unless their own probe
+    /// fails, so reads keep working through a failover (the seed's agent emptied the pool here).
     private func noteWriterProblem(_ problem: String) {
         guard problem != writerProblem else { return }
         writerProblem = problem
-        logger.warning("\(problem); keeping the read pool as it is")
+        logger.warning("\(problem); keeping the read pools, minus servers whose own probe fails")
     }
 
-    private func reconcile(_ configured: VirtualServiceConfiguration, report: WriterReport) {
-        let family = configured.service.key.family
-        let observations = report.walSenders.map { sender -> ReplicaObservation in
+    private func loadMaintenance() -> [String: MaintenanceMode] {
+        do {
+            let marks = try maintenance.load()
+            maintenanceProblem = nil
+            return marks
+        } catch {
+            let problem = "cannot read \(maintenance.path): \(error.localizedDescription)"
+            if problem != maintenanceProblem { logger.error("\(problem); ignoring maintenance marks") }
+            maintenanceProblem = problem
+            return [:]
+        }
+    }
+
+    private func observations(of report: WriterReport, for service: VirtualServiceConfiguration) -> [ReplicaObservation] {
+        report.walSenders.map { sender in
             let name: String
-            switch configured.addressSource {
+            switch service.addressSource {
             case .applicationName: name = sender.applicationName
             case .clientAddress: name = sender.clientAddress ?? ""
             }
-            return ReplicaObservation(name: name, address: AddressResolver.resolve(name, family: family),
+            return ReplicaObservation(name: name, address: AddressResolver.resolve(name, family: service.service.key.family),
                                       state: sender.state, syncState: sender.syncState,
-                                      replayLagBytes: sender.replayLagBytes)
+                                      replayLagBytes: sender.replayLagBytes, replayLagSeconds: sender.replayLagSeconds)
         }
-        let decision = PoolDecision(observations: observations, policy: configured.policy)
-        logExclusionChanges(configured.name, decision.exclusions)
+    }
 
+    private func reconcile(_ configured: VirtualServiceConfiguration, rows: [ReplicaObservation], writerAvailable: Bool,
+                           statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
+                           marks: [String: MaintenanceMode], primary: IPAddress?) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
-            let current = try ipvs.service(configured.service.key)
-            let destinations = current == nil ? [] : try ipvs.destinations(of: configured.service.key)
-            let operations = PoolReconciliation.plan(service: configured.service, members: decision.members,
+            let key = configured.service.key
+            let current = try ipvs.service(key)
+            let destinations = current == nil ? [] : try ipvs.destinations(of: key)
+            var tracker = trackers[configured.name] ?? PoolTracker(adopting: destinations, now: now)
+            let input = CycleInput(
+                now: now,
+                writer: writerAvailable ? .reachable(rows) : .unavailable(writerProblem ?? "no writer"),
+                probes: probes, staticCandidates: statics, discovery: configured.discovery,
+                connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
+                                        uniquingKeysWith: { first, _ in first }),
+                maintenance: marks,
+                primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) })
+            let result = tracker.cycle(input, policy: configured.policy)
+            trackers[configured.name] = tracker
+
+            for transition in result.transitions {
+                serviceLogger.info("\(transition)", metadata: [
+                    "real_server": "\(transition.endpoint)", "real_server.name": "\(transition.name)",
+                ])
+            }
+            for warning in result.warnings { serviceLogger.warning("\(warning)") }
+            logExclusionChanges(configured.name, result.exclusions, serviceLogger)
+
+            let operations = PoolReconciliation.plan(service: configured.service, members: result.members,
                                                      current: current, currentDestinations: destinations)
             for operation in operations {
-                try apply(operation, to: configured.service.key)
-                serviceLogger.info("pool change: \(operation)")
+                try apply(operation, to: key)
+                serviceLogger.info("kernel: \(operation)")
             }
         } catch {
             serviceLogger.error("\(error)")
@@ -107,13 +178,14 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.
-    private func logExclusionChanges(_ service: String, _ exclusions: [Exclusion]) {
+    private func logExclusionChanges(_ service: String, _ exclusions: [Exclusion], _ serviceLogger: Logger) {
         let previous = lastExclusions[service] ?? [:]
         var current: [String: ExclusionReason] = [:]
         for exclusion in exclusions {
             current[exclusion.name] = exclusion.reason
             if previous[exclusion.name] != exclusion.reason {
-                logger.info("not in pool \(service): \(exclusion.name): \(exclusion.reason)")
+                serviceLogger.info("not serving: \(exclusion.name): \(exclusion.reason)",
+                                   metadata: ["real_server.name": "\(exclusion.name)", "reason": "\(exclusion.reason)"])
             }
         }
         lastExclusions[service] = current

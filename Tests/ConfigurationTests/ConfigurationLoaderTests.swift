@@ -46,9 +46,9 @@ private func problems(_ yaml: String) -> [String] {
     }
 
     @Test func anUnknownKeyIsNamedWithItsPath() {
-        #expect(problems(minimal + "\n    colour: blue") == [
-            "virtual_services[0].colour: unknown key (expected one of: address, default_weight, forwarding, name, port, protocol, real_server_address, real_server_port, scheduler, sync_states, weights)",
-        ])
+        let found = problems(minimal + "\n    colour: blue")
+        #expect(found.count == 1)
+        #expect(found.first?.hasPrefix("virtual_services[0].colour: unknown key (expected one of: address, default_weight,") == true)
         #expect(problems("wrtier: {}\n" + minimal).first?.hasPrefix("wrtier: unknown key") == true)
     }
 
@@ -122,5 +122,61 @@ private func problems(_ yaml: String) -> [String] {
         #expect(problems(minimal + "\npoll_interval: soon") == [
             "poll_interval: not a duration: \"soon\" (write e.g. 500ms, 1s, 2m)",
         ])
+    }
+}
+
+@Suite struct PoolRuleConfigurationTests {
+    @Test func poolRulesHaveTheDocumentedDefaults() throws {
+        let policy = try ConfigurationLoader.load(yaml: minimal).virtualServices[0].policy
+        #expect(policy.maxLagBytes == Int64(16 * 1024 * 1024))
+        #expect(policy.maxLagSeconds == nil)
+        #expect(policy.acceptedStates == ["streaming"])
+        #expect(policy.rise == 2 && policy.fall == 2)
+        #expect(policy.removal == .quiesce)
+        #expect(policy.drainTimeoutSeconds == 60)
+        #expect(policy.fallbackToPrimary == false)
+        #expect(policy.minPool == 1)
+        #expect(policy.lagWeighting == false)
+    }
+
+    @Test func poolRulesAreRead() throws {
+        let yaml = minimal + """
+
+                max_lag_bytes: 64MB
+                max_lag_seconds: 5s
+                require_streaming: false
+                rise: 3
+                fall: 1
+                removal: delete
+                drain_timeout: 2m
+                fallback_to_primary: true
+                min_pool: 2
+                lag_weighting: true
+                real_servers: [node1, node2]
+            """
+        let service = try ConfigurationLoader.load(yaml: yaml).virtualServices[0]
+        #expect(service.policy.maxLagBytes == Int64(64 * 1024 * 1024))
+        #expect(service.policy.maxLagSeconds == 5)
+        #expect(service.policy.acceptedStates == ["streaming", "catchup"])
+        #expect(service.policy.rise == 3 && service.policy.fall == 1)
+        #expect(service.policy.removal == .delete)
+        #expect(service.policy.drainTimeoutSeconds == 120)
+        #expect(service.policy.fallbackToPrimary && service.policy.lagWeighting)
+        #expect(service.policy.minPool == 2)
+        #expect(service.staticRealServers == ["node1", "node2"])
+        #expect(service.discovery == .both)
+    }
+
+    @Test func lagLimitsCanBeSwitchedOff() throws {
+        let service = try ConfigurationLoader.load(yaml: minimal + "\n    max_lag_bytes: off").virtualServices[0]
+        #expect(service.policy.maxLagBytes == nil)
+    }
+
+    @Test func badPoolRulesAreNamed() {
+        let found = problems(minimal + "\n    rise: 0\n    max_lag_bytes: lots\n    removal: vanish\n    discovery: static")
+        #expect(found.contains("virtual_services[0].rise: must be between 1 and 1000, got 0"))
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].max_lag_bytes: not a size: \"lots\"") })
+        #expect(found.contains { $0.hasPrefix("virtual_services[0].removal: unknown value \"vanish\"") })
+        #expect(found.contains("virtual_services[0].discovery: static discovery needs real_servers"))
     }
 }

@@ -25,6 +25,7 @@ cat > "$LAB/pglvsd.yaml" <<YAML
 writer:
   conninfo: "host=$WRITER_VIP port=$READ_PORT dbname=postgres user=pglvsd passfile=$LAB/pgpass connect_timeout=2"
 poll_interval: 500ms
+state_directory: $LAB/state
 virtual_services:
   - name: reader
     address: $READER_VIP
@@ -32,16 +33,22 @@ virtual_services:
     scheduler: wrr
     forwarding: dr
     default_weight: 1
+    max_lag_bytes: 4MB
     weights:
       node2: 2
       node3: 3
 YAML
 "$PGLVSD" check-config -c "$LAB/pglvsd.yaml" || fail "check-config rejected the lab configuration"
 
-# Sample the table all along: the primary must never be a read real server.
+# Sample the table all along: the primary must never be a read real server, and once armed
+# (from the failover on) the pool must never be without a weighted server.
 ( while :; do
-    if "$PGLVSD" ipvs list 2>/dev/null | grep -q " $(node_ip 1):$READ_PORT "; then
-      echo "primary seen at $(date +%s.%N)" >> "$LAB/primary-seen"
+    table=$("$PGLVSD" ipvs list 2>/dev/null)
+    if grep -q " $(node_ip 1):$READ_PORT " <<<"$table"; then
+      echo "primary node1 seen at $(date +%s.%N)" >> "$LAB/primary-seen"
+    fi
+    if [ -f "$LAB/watch-empty" ] && ! awk '$1 == "->" && $4 > 0 { found = 1 } END { exit !found }' <<<"$table"; then
+      echo "empty at $(date +%s.%N)" >> "$LAB/pool-empty"
     fi
     sleep 0.2
   done ) &
@@ -93,11 +100,70 @@ show_pool
 cross_check_ipvsadm
 pass "a new streaming replica joins the pool with default_weight"
 
+log "node3 restarts and streams again"
+restarted=$(now)
+pg_start 3
+wait_until "node3 back with weight 3" 30 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+log "node3 back in the pool $(echo "$(now) - $restarted" | bc | cut -c1-5)s after its restart was requested"
+pass "a replica that comes back rejoins (after rise good observations)"
+
+log "maintenance: pglvsd drain node4 (weight 0 without editing the configuration)"
+"$PGLVSD" drain -c "$LAB/pglvsd.yaml" "$(node_ip 4)" || fail "pglvsd drain"
+wait_until "node4 at weight 0" 10 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 0"
+"$PGLVSD" undrain -c "$LAB/pglvsd.yaml" "$(node_ip 4)" || fail "pglvsd undrain"
+wait_until "node4 back at weight 1" 10 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+pass "pglvsd drain / undrain take a server out of rotation and back"
+
+log "lag: node3 pauses replay while the primary writes ~20 MB of WAL (max_lag_bytes 4MB)"
+psql_at 3 "select pg_wal_replay_pause()" >/dev/null || fail "pause replay on node3"
+psql_at 1 "create table lag_load as select g, repeat('x', 150) as filler from generate_series(1, 100000) g" >/dev/null \
+  || fail "write load on node1"
+loaded=$(now)
+wait_until "node3 out of the pool while lagging" 15 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 4):$READ_PORT 1"
+log "node3 left $(echo "$(now) - $loaded" | bc | cut -c1-5)s after the load committed; pglvsd said: $(grep -o 'node3 [^ ]* .*lagging[^"]*' "$PGLVSD_LOG" | tail -1)"
+grep -q "lagging (bytes:" "$PGLVSD_LOG" || fail "pglvsd did not log the lag reason"
+psql_at 3 "select pg_wal_replay_resume()" >/dev/null || fail "resume replay on node3"
+resumed=$(now)
+wait_until "node3 back after catching up" 30 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+log "node3 back $(echo "$(now) - $resumed" | bc | cut -c1-5)s after replay resumed"
+pass "a lagging replica leaves with its reason and returns once caught up"
+
+log "failover: the writer VIP is gone for 6 s, then node1 stops, node2 is promoted and takes the VIP"
+touch "$LAB/watch-empty"
+in_node 1 ip addr del "$WRITER_VIP/24" dev eth0
+vip_gone=$(now)
+# The fault lasts 6 s (as measured against the seed's agent); the pool must hold meanwhile.
+sleep 6
+in_node_as_postgres 1 "$PG_BIN/pg_ctl" -D "$LAB/node1/data" -m immediate stop >/dev/null
+in_node_as_postgres 2 "$PG_BIN/pg_ctl" -D "$LAB/node2/data" -w promote >/dev/null || fail "promote node2"
+move_writer_vip 2
+promoted=$(now)
+log "node2 promoted and holds the writer VIP $(echo "$promoted - $vip_gone" | bc | cut -c1-5)s after the VIP vanished"
+node2_unweighted() { ! kernel_pool | grep -q "^$(node_ip 2):$READ_PORT [1-9]"; }
+wait_until "the promoted node2 takes no new reads" 3 node2_unweighted
+log "node2 (now the primary) stopped taking reads $(echo "$(now) - $promoted" | bc | cut -c1-5)s after the promotion"
+wait_until "pool = node3 (3) and node4 (1) under the new writer" 30 \
+  pool_is "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+log "pool right $(echo "$(now) - $promoted" | bc | cut -c1-5)s after the promotion"
+wait_until "node3 and node4 streaming from node2" 30 test "$(writer_streaming 2)" = "$(node_ip 4),node3"
+rm -f "$LAB/watch-empty"
+show_pool
+cross_check_ipvsadm
+if [ -s "$LAB/pool-empty" ]; then
+  fail "the pool had no weighted server during the failover: $(wc -l < "$LAB/pool-empty") samples, first $(head -1 "$LAB/pool-empty")"
+fi
+pass "through the failover (writer VIP gone 6 s, promotion) the pool was never empty (sampled every 0.2s)"
+
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null
 if [ -s "$LAB/primary-seen" ]; then
-  fail "the primary $(node_ip 1) appeared in the pool: $(head -3 "$LAB/primary-seen")"
+  fail "a primary appeared in the pool: $(head -3 "$LAB/primary-seen")"
 fi
-pass "the primary was never in the pool (sampled every 0.2s)"
+pass "a primary was never in the pool (sampled every 0.2s)"
 
 kill -0 "$PGLVSD_PID" 2>/dev/null || fail "pglvsd died during the scenario"
 stop_pglvsd

@@ -1,0 +1,79 @@
+import LVSModel
+
+/// One cycle's judgement of one server, before rise/fall.
+enum Verdict: Hashable, Sendable {
+    /// Eligible this cycle.
+    case good(lagBytes: Int64?)
+    /// Not eligible this cycle; counts towards fall.
+    case bad(ExclusionReason)
+    /// Its postmaster is gone: it leaves now, whatever fall says, with nothing to drain.
+    case gone(ExclusionReason)
+    /// It is a primary now (promoted): it leaves now, whatever fall says, through the removal
+    /// mode, since its open read sessions still work.
+    case promoted
+    /// Nothing learned this cycle (fail-static with no probe): streaks stay as they are.
+    case neutral
+}
+
+/// A server considered this cycle: where it is and what was found.
+struct Candidate {
+    var name: String
+    var endpoint: SocketEndpoint
+    var verdict: Verdict
+    var seenByWriter: Bool
+}
+
+/// Where candidates come from (the seed's method 1, method 2, or both).
+public enum CandidateDiscovery: String, Hashable, Sendable, CaseIterable {
+    /// The writer's pg_stat_replication.
+    case writer
+    /// The configured real_servers, each checked by its own probe.
+    case `static`
+    case both
+}
+
+enum CandidateEvaluation {
+    /// The verdict for a row of the writer's pg_stat_replication (its probe applied after).
+    static func judge(_ row: ReplicaObservation, policy: PoolPolicy) -> Verdict {
+        guard policy.acceptedStates.contains(row.state) else { return .bad(.notStreaming(state: row.state)) }
+        guard policy.acceptedSyncStates.contains(row.syncState) else { return .bad(.syncStateNotAccepted(row.syncState)) }
+        // NULL lag on an idle, caught-up standby means no lag.
+        let lagBytes = row.replayLagBytes ?? 0
+        if let maxLagBytes = policy.maxLagBytes, lagBytes > maxLagBytes { return .bad(.laggingBytes(lagBytes)) }
+        if let maxLagSeconds = policy.maxLagSeconds, let seconds = row.replayLagSeconds, seconds > maxLagSeconds {
+            return .bad(.laggingSeconds(seconds))
+        }
+        return .good(lagBytes: lagBytes)
+    }
+
+    /// What the server's own probe adds: a dead or non-standby server is out whatever the writer says.
+    static func apply(_ probe: ReplicaProbe?, to verdict: Verdict) -> Verdict {
+        switch probe {
+        case .gone(let detail)?: return .gone(.postmasterGone(detail))
+        case .unreachable(let detail)?: return .bad(.probeFailed(detail))
+        case .notInRecovery?: return .promoted
+        case .standby?, nil: return verdict
+        }
+    }
+
+    /// A server known from earlier cycles that the writer does not list now.
+    static func judgeMissing(probe: ReplicaProbe?, writerAvailable: Bool, lastSeenByWriter: Double?,
+                             now: Double, policy: PoolPolicy) -> Verdict {
+        switch probe {
+        case .gone(let detail)?: return .gone(.postmasterGone(detail))
+        case .unreachable(let detail)?: return .bad(.probeFailed(detail))
+        case .notInRecovery?: return .promoted
+        case .standby(let replayDelay)?:
+            if let maxLagSeconds = policy.maxLagSeconds, let delay = replayDelay, delay > maxLagSeconds {
+                return .bad(.laggingSeconds(delay))
+            }
+            // Fail-static: with no writer to ask, a standby that answers keeps its place.
+            if !writerAvailable { return .good(lagBytes: nil) }
+            // Just after a promotion replicas need seconds to re-attach to the new writer.
+            if let seen = lastSeenByWriter, now - seen <= policy.reattachGraceSeconds { return .good(lagBytes: nil) }
+            return .bad(.notInReplication)
+        case nil:
+            return writerAvailable ? .bad(.notInReplication) : .neutral
+        }
+    }
+}

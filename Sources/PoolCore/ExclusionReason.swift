@@ -1,0 +1,63 @@
+/// Why a server is not serving reads; each reason is a named value so logs, status and tests
+/// can say exactly why (`lagging (bytes: 91 MiB)`).
+public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
+    /// Its name did not resolve to an address.
+    case unresolvedAddress
+    /// pg_stat_replication.state is not an accepted one (e.g. catchup, backup).
+    case notStreaming(state: String)
+    /// sync_state is not an accepted one.
+    case syncStateNotAccepted(String)
+    /// Another row already maps to the same real server.
+    case duplicateOf(String)
+    /// Further behind the writer than max_lag_bytes.
+    case laggingBytes(Int64)
+    /// Further behind than max_lag_seconds.
+    case laggingSeconds(Double)
+    /// Not (or no longer) in the writer's pg_stat_replication.
+    case notInReplication
+    /// Its own probe says it is not in recovery: a primary.
+    case notAStandby
+    /// Its own probe got no answer.
+    case probeFailed(String)
+    /// Its postmaster is gone (connection refused or reset).
+    case postmasterGone(String)
+    /// An operator excluded it (`pglvsd drain --exclude`).
+    case maintenance
+
+    public var description: String {
+        switch self {
+        case .unresolvedAddress: return "unresolved address"
+        case .notStreaming(let state): return "not streaming (state: \(state))"
+        case .syncStateNotAccepted(let state): return "sync_state \(state) not accepted"
+        case .duplicateOf(let name): return "same real server as \(name)"
+        case .laggingBytes(let bytes): return "lagging (bytes: \(ByteCount.describe(bytes)))"
+        case .laggingSeconds(let seconds): return "lagging (seconds: \(formatSeconds(seconds)))"
+        case .notInReplication: return "not in the writer's pg_stat_replication"
+        case .notAStandby: return "not a standby (pg_is_in_recovery() is false)"
+        case .probeFailed(let detail): return "probe failed: \(detail)"
+        case .postmasterGone(let detail): return "postmaster gone: \(detail)"
+        case .maintenance: return "excluded for maintenance"
+        }
+    }
+}
+
+/// Byte counts the way operators read them.
+public enum ByteCount {
+    public static func describe(_ bytes: Int64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while abs(value) >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        return value >= 100 || value == value.rounded() ? "\(Int(value.rounded())) \(units[unit])"
+            : "\((value * 10).rounded() / 10) \(units[unit])"
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    let tenths = (seconds * 10).rounded() / 10
+    return tenths == tenths.rounded() ? "\(Int(tenths))" : "\(tenths)"
+}

@@ -1,0 +1,329 @@
+import LVSModel
+
+/// Everything one cycle brings in for one virtual service.
+public struct CycleInput: Sendable {
+    /// Monotonic seconds; only differences matter.
+    public var now: Double
+    public var writer: WriterView
+    /// Each candidate's own probe, by endpoint; a missing entry means not probed.
+    public var probes: [SocketEndpoint: ReplicaProbe]
+    /// Servers named in the configuration (the seed's method 2).
+    public var staticCandidates: [StaticCandidate]
+    public var discovery: CandidateDiscovery
+    /// Connection counts of the servers the kernel holds (to finish draining).
+    public var connections: [SocketEndpoint: ConnectionCounts]
+    /// Operator marks by server name or address.
+    public var maintenance: [String: MaintenanceMode]
+    /// Where the writer serves reads from, for fallback_to_primary.
+    public var primary: SocketEndpoint?
+
+    public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
+                staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
+                connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
+                primary: SocketEndpoint? = nil) {
+        self.now = now
+        self.writer = writer
+        self.probes = probes
+        self.staticCandidates = staticCandidates
+        self.discovery = discovery
+        self.connections = connections
+        self.maintenance = maintenance
+        self.primary = primary
+    }
+}
+
+/// A change in a server's place in the pool, for the log.
+public struct PoolTransition: Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        case joined
+        case left(ExclusionReason)
+        case draining(ExclusionReason)
+        case drained
+        case fallbackStarted
+        case fallbackEnded
+    }
+
+    public var name: String
+    public var endpoint: SocketEndpoint
+    public var kind: Kind
+
+    public var description: String {
+        switch kind {
+        case .joined: return "\(name) \(endpoint) joined the pool"
+        case .left(let reason): return "\(name) \(endpoint) left the pool: \(reason)"
+        case .draining(let reason): return "\(name) \(endpoint) is draining (weight 0): \(reason)"
+        case .drained: return "\(name) \(endpoint) drained and removed"
+        case .fallbackStarted: return "no replica is eligible: the primary \(endpoint) serves reads (fallback)"
+        case .fallbackEnded: return "a replica is eligible again: the primary \(endpoint) leaves the pool"
+        }
+    }
+}
+
+/// The outcome of one cycle.
+public struct CycleResult: Hashable, Sendable {
+    /// What the kernel should hold, in endpoint order.
+    public var members: [PoolMember]
+    public var transitions: [PoolTransition]
+    /// Servers observed but not serving, with the reason.
+    public var exclusions: [Exclusion]
+    /// Conditions worth a warning every cycle they hold (a pool below min_pool).
+    public var warnings: [String]
+}
+
+/// A server the tracker remembers between cycles.
+public struct TrackedServer: Hashable, Sendable {
+    public enum Status: Hashable, Sendable {
+        case inPool
+        case draining(since: Double, reason: ExclusionReason)
+        case out
+    }
+
+    public var name: String
+    public var endpoint: SocketEndpoint
+    public var status: Status
+    public var goodStreak = 0
+    public var badStreak = 0
+    public var lastReason: ExclusionReason?
+    public var lastSeenByWriter: Double?
+    public var lagBytes: Int64?
+}
+
+/// Rise/fall, draining, fail-static and fallback: the pool's memory from cycle to cycle.
+/// Pure: the caller brings observations and the clock; the tracker never does I/O.
+public struct PoolTracker: Hashable, Sendable {
+    public private(set) var servers: [SocketEndpoint: TrackedServer] = [:]
+    public private(set) var fallbackActive = false
+
+    /// Adopts what the kernel already holds, so a restart neither flushes nor re-adds: servers
+    /// with weight are in the pool, weight-0 ones count as draining.
+    public init(adopting destinations: [Destination] = [], names: [SocketEndpoint: String] = [:], now: Double = 0) {
+        for destination in destinations {
+            let name = names[destination.endpoint] ?? destination.endpoint.address.description
+            servers[destination.endpoint] = TrackedServer(
+                name: name, endpoint: destination.endpoint,
+                status: destination.weight > 0 ? .inPool : .draining(since: now, reason: .notInReplication))
+        }
+    }
+
+    public mutating func cycle(_ input: CycleInput, policy: PoolPolicy) -> CycleResult {
+        var transitions: [PoolTransition] = []
+        var exclusions: [Exclusion] = []
+        let candidates = gatherCandidates(input, policy: policy, exclusions: &exclusions)
+
+        // Rise/fall on every server with a verdict.
+        for candidate in candidates {
+            var server = servers[candidate.endpoint]
+                ?? TrackedServer(name: candidate.name, endpoint: candidate.endpoint, status: .out)
+            server.name = candidate.name
+            if candidate.seenByWriter { server.lastSeenByWriter = input.now }
+            apply(candidate.verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
+            switch candidate.verdict {
+            case .bad(let reason), .gone(let reason): exclusions.append(Exclusion(name: candidate.name, reason: reason))
+            case .promoted: exclusions.append(Exclusion(name: candidate.name, reason: .notAStandby))
+            case .good, .neutral: break
+            }
+            servers[candidate.endpoint] = server
+        }
+
+        // Draining servers leave the kernel once idle or after drain_timeout; servers that are
+        // out and no longer observed are forgotten.
+        let observed = Set(candidates.map(\.endpoint))
+        for (endpoint, var server) in servers {
+            if case .draining(let since, _) = server.status {
+                let counts = input.connections[endpoint]
+                let idle = counts.map { $0.active + $0.inactive == 0 } ?? true
+                if idle || input.now - since >= policy.drainTimeoutSeconds {
+                    server.status = .out
+                    transitions.append(PoolTransition(name: server.name, endpoint: endpoint, kind: .drained))
+                }
+            }
+            if server.status == .out && !observed.contains(endpoint) {
+                servers[endpoint] = nil
+            } else {
+                servers[endpoint] = server
+            }
+        }
+
+        var members = membersFromServers(input, policy: policy, exclusions: &exclusions)
+        applyFallback(input, policy: policy, members: &members, transitions: &transitions)
+        exclusions.sort { ($0.name, $0.reason.description) < ($1.name, $1.reason.description) }
+
+        var warnings: [String] = []
+        let weighted = members.filter { $0.weight > 0 }.count
+        if weighted < policy.minPool {
+            warnings.append("the pool has \(weighted) weighted real server(s), below min_pool \(policy.minPool)")
+        }
+        return CycleResult(members: members.sorted { $0.endpoint < $1.endpoint }, transitions: transitions,
+                           exclusions: exclusions, warnings: warnings)
+    }
+
+    // MARK: Candidates
+
+    private func gatherCandidates(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [Candidate] {
+        var candidates: [SocketEndpoint: Candidate] = [:]
+        let usesWriter = input.discovery != .static
+        var writerAvailable = false
+
+        if usesWriter, case .reachable(let rows) = input.writer {
+            writerAvailable = true
+            // Name order makes the choice between duplicate rows deterministic.
+            for row in rows.sorted(by: { $0.name < $1.name }) {
+                guard let address = row.address else {
+                    if policy.acceptedStates.contains(row.state) {
+                        exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
+                    } else {
+                        exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
+                    }
+                    continue
+                }
+                let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
+                if let existing = candidates[endpoint] {
+                    exclusions.append(Exclusion(name: row.name, reason: .duplicateOf(existing.name)))
+                    continue
+                }
+                let verdict = CandidateEvaluation.apply(input.probes[endpoint], to: CandidateEvaluation.judge(row, policy: policy))
+                candidates[endpoint] = Candidate(name: row.name, endpoint: endpoint, verdict: verdict, seenByWriter: true)
+            }
+        }
+
+        if input.discovery != .writer {
+            for candidate in input.staticCandidates {
+                guard let address = candidate.address else {
+                    exclusions.append(Exclusion(name: candidate.name, reason: .unresolvedAddress))
+                    continue
+                }
+                let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
+                if candidates[endpoint] != nil { continue }
+                let verdict: Verdict
+                if input.discovery == .static {
+                    // The seed's method 2: the server's own pg_is_in_recovery() decides.
+                    switch input.probes[endpoint] {
+                    case .standby?: verdict = .good(lagBytes: nil)
+                    case nil: verdict = .bad(.probeFailed("not probed"))
+                    case let probe?: verdict = CandidateEvaluation.apply(probe, to: .neutral)
+                    }
+                } else {
+                    verdict = CandidateEvaluation.judgeMissing(
+                        probe: input.probes[endpoint], writerAvailable: writerAvailable,
+                        lastSeenByWriter: servers[endpoint]?.lastSeenByWriter, now: input.now, policy: policy)
+                }
+                candidates[endpoint] = Candidate(name: candidate.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+            }
+        }
+
+        // Servers in the pool (or draining) that no source lists this cycle.
+        for (endpoint, server) in servers where candidates[endpoint] == nil && server.status != .out {
+            let verdict = CandidateEvaluation.judgeMissing(
+                probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
+                lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
+            candidates[endpoint] = Candidate(name: server.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+        }
+        return Array(candidates.values)
+    }
+
+    // MARK: Rise and fall
+
+    private func apply(_ verdict: Verdict, to server: inout TrackedServer, now: Double, policy: PoolPolicy,
+                       transitions: inout [PoolTransition]) {
+        switch verdict {
+        case .neutral:
+            return
+        case .good(let lagBytes):
+            server.goodStreak += 1
+            server.badStreak = 0
+            server.lastReason = nil
+            server.lagBytes = lagBytes
+            if server.status != .inPool && server.goodStreak >= policy.rise {
+                server.status = .inPool
+                transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .joined))
+            }
+        case .bad(let reason):
+            server.badStreak += 1
+            server.goodStreak = 0
+            server.lastReason = reason
+            if server.status == .inPool && server.badStreak >= policy.fall {
+                leave(&server, reason: reason, drain: policy.removal == .quiesce, now: now, transitions: &transitions)
+            }
+        case .gone(let reason):
+            server.badStreak = max(server.badStreak + 1, policy.fall)
+            server.goodStreak = 0
+            server.lastReason = reason
+            // No session survives a dead postmaster: nothing to drain.
+            if server.status != .out {
+                leave(&server, reason: reason, drain: false, now: now, transitions: &transitions)
+            }
+        case .promoted:
+            server.badStreak = max(server.badStreak + 1, policy.fall)
+            server.goodStreak = 0
+            server.lastReason = .notAStandby
+            // A primary never takes new reads; its open sessions may finish (quiesce).
+            if server.status == .inPool {
+                leave(&server, reason: .notAStandby, drain: policy.removal == .quiesce, now: now, transitions: &transitions)
+            }
+        }
+    }
+
+    private func leave(_ server: inout TrackedServer, reason: ExclusionReason, drain: Bool, now: Double,
+                       transitions: inout [PoolTransition]) {
+        if drain {
+            server.status = .draining(since: now, reason: reason)
+            transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .draining(reason)))
+        } else {
+            server.status = .out
+            transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .left(reason)))
+        }
+    }
+
+    // MARK: Output
+
+    private func membersFromServers(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [PoolMember] {
+        var members: [PoolMember] = []
+        for server in servers.values {
+            let mark = input.maintenance[server.name] ?? input.maintenance[server.endpoint.address.description]
+            if mark == .exclude {
+                exclusions.append(Exclusion(name: server.name, reason: .maintenance))
+                continue
+            }
+            let (listed, source) = policy.weight(name: server.name, address: server.endpoint.address)
+            var member = PoolMember(name: server.name, endpoint: server.endpoint, weight: 0, weightSource: source,
+                                    forwarding: policy.forwarding, lagBytes: server.lagBytes)
+            switch server.status {
+            case .out:
+                continue
+            case .draining(_, let reason):
+                member.role = .draining(reason)
+            case .inPool:
+                if mark == .drain {
+                    member.role = .maintenance
+                } else {
+                    member.weight = policy.effectiveWeight(listed, lagBytes: server.lagBytes)
+                }
+            }
+            members.append(member)
+        }
+        return members
+    }
+
+    /// fallback_to_primary: the writer serves reads while no replica is weighted.
+    private mutating func applyFallback(_ input: CycleInput, policy: PoolPolicy, members: inout [PoolMember],
+                                        transitions: inout [PoolTransition]) {
+        var writerReachable = false
+        if case .reachable = input.writer { writerReachable = true }
+        // Fallback starts only on a writer that answers; once on, it holds through fail-static.
+        let needed = policy.fallbackToPrimary && !members.contains { $0.weight > 0 } && (writerReachable || fallbackActive)
+        guard let primary = input.primary else {
+            fallbackActive = false
+            return
+        }
+        if needed {
+            if !fallbackActive { transitions.append(PoolTransition(name: "primary", endpoint: primary, kind: .fallbackStarted)) }
+            fallbackActive = true
+            members.removeAll { $0.endpoint == primary }
+            members.append(PoolMember(name: "primary", endpoint: primary, weight: max(policy.defaultWeight, 1),
+                                      weightSource: .defaultWeight, forwarding: policy.forwarding, role: .fallback))
+        } else if fallbackActive {
+            fallbackActive = false
+            transitions.append(PoolTransition(name: "primary", endpoint: primary, kind: .fallbackEnded))
+        }
+    }
+}

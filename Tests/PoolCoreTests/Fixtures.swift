@@ -1,0 +1,44 @@
+import LVSModel
+@testable import PoolCore
+
+func ip(_ text: String) -> IPAddress { IPAddress(text)! }
+func at(_ address: String, _ port: UInt16 = 5432) -> SocketEndpoint { SocketEndpoint(address: ip(address), port: port) }
+
+func replica(_ name: String, _ address: String?, state: String = "streaming", sync: String = "async",
+             lag: Int64? = 0, lagSeconds: Double? = nil) -> ReplicaObservation {
+    ReplicaObservation(name: name, address: address.map(ip), state: state, syncState: sync,
+                       replayLagBytes: lag, replayLagSeconds: lagSeconds)
+}
+
+/// Drives a tracker cycle by cycle with a one-second clock.
+struct PoolRun {
+    var tracker: PoolTracker
+    var policy: PoolPolicy
+    var now: Double = 0
+    var connections: [SocketEndpoint: ConnectionCounts] = [:]
+    var maintenance: [String: MaintenanceMode] = [:]
+    var primary: SocketEndpoint? = at("10.0.0.11")
+
+    init(policy: PoolPolicy = PoolPolicy(rise: 1, fall: 1, removal: .delete), adopting: [Destination] = []) {
+        self.policy = policy
+        self.tracker = PoolTracker(adopting: adopting)
+    }
+
+    @discardableResult
+    mutating func cycle(_ writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
+                        staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer) -> CycleResult {
+        now += 1
+        return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
+                                        discovery: discovery, connections: connections, maintenance: maintenance,
+                                        primary: primary), policy: policy)
+    }
+
+    mutating func rows(_ rows: ReplicaObservation..., probes: [SocketEndpoint: ReplicaProbe] = [:]) -> CycleResult {
+        cycle(.reachable(rows), probes: probes)
+    }
+}
+
+extension CycleResult {
+    /// "address weight" per member, the way the lab prints the kernel's pool.
+    var pool: [String] { members.map { "\($0.endpoint.address) \($0.weight)" } }
+}

@@ -1,0 +1,116 @@
+import Testing
+import LVSModel
+@testable import PoolCore
+
+/// Which rows are eligible, and the named reason for each that is not.
+@Suite struct HealthRuleTests {
+    @Test func rowsThatAreNotStreamingReplicasStayOut() {
+        var run = PoolRun()
+        let result = run.rows(replica("node2", "10.0.0.12", state: "catchup"), replica("pg_basebackup", nil, state: "backup"),
+                              replica("node3", "10.0.0.13"))
+        #expect(result.pool == ["10.0.0.13 1"])
+        #expect(result.exclusions == [
+            Exclusion(name: "node2", reason: .notStreaming(state: "catchup")),
+            Exclusion(name: "pg_basebackup", reason: .notStreaming(state: "backup")),
+        ])
+    }
+
+    @Test func catchupIsAcceptedWhenStreamingIsNotRequired() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, acceptedStates: ["streaming", "catchup"], rise: 1))
+        #expect(run.rows(replica("node2", "10.0.0.12", state: "catchup")).pool == ["10.0.0.12 1"])
+    }
+
+    @Test func onlyAcceptedSyncStatesServe() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, acceptedSyncStates: ["sync", "quorum"], rise: 1))
+        let result = run.rows(replica("node2", "10.0.0.12", sync: "sync"), replica("node3", "10.0.0.13", sync: "async"))
+        #expect(result.pool == ["10.0.0.12 1"])
+        #expect(result.exclusions == [Exclusion(name: "node3", reason: .syncStateNotAccepted("async"))])
+    }
+
+    @Test func aReplicaBeyondMaxLagBytesIsExcludedWithItsLag() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 1, fall: 1))
+        let result = run.rows(replica("node2", "10.0.0.12", lag: 91 * 1024 * 1024), replica("node3", "10.0.0.13", lag: 16 * 1024 * 1024))
+        #expect(result.pool == ["10.0.0.13 1"])
+        #expect(result.exclusions.map(\.reason.description) == ["lagging (bytes: 91 MiB)"])
+    }
+
+    @Test func nullLagOnAnIdleReplicaIsNoLag() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, maxLagSeconds: 5, rise: 1))
+        #expect(run.rows(replica("node2", "10.0.0.12", lag: nil, lagSeconds: nil)).pool == ["10.0.0.12 1"])
+    }
+
+    @Test func maxLagSecondsIsOffByDefaultAndAppliesWhenSet() {
+        var off = PoolRun()
+        #expect(off.rows(replica("node2", "10.0.0.12", lagSeconds: 600)).pool == ["10.0.0.12 1"])
+        var on = PoolRun(policy: PoolPolicy(realServerPort: 5432, maxLagSeconds: 5, rise: 1, fall: 1))
+        let result = on.rows(replica("node2", "10.0.0.12", lagSeconds: 7.25))
+        #expect(result.pool.isEmpty)
+        #expect(result.exclusions.map(\.reason.description) == ["lagging (seconds: 7.3)"])
+    }
+
+    @Test func anUnresolvedNameIsReportedNotGuessed() {
+        var run = PoolRun()
+        let result = run.rows(replica("ghost", nil))
+        #expect(result.members.isEmpty)
+        #expect(result.exclusions == [Exclusion(name: "ghost", reason: .unresolvedAddress)])
+    }
+
+    @Test func twoRowsForOneServerGiveOneMember() {
+        var run = PoolRun()
+        let result = run.rows(replica("node2b", "10.0.0.12"), replica("node2", "10.0.0.12"))
+        #expect(result.members.map(\.name) == ["node2"])
+        #expect(result.exclusions == [Exclusion(name: "node2b", reason: .duplicateOf("node2"))])
+    }
+
+    /// The primary never appears in its own pg_stat_replication; a static list that names it is
+    /// answered by its own probe.
+    @Test func thePrimaryIsNeverAReadRealServer() {
+        var run = PoolRun()
+        let result = run.cycle(.reachable([replica("node2", "10.0.0.12")]),
+                               probes: [at("10.0.0.11"): .notInRecovery, at("10.0.0.12"): .standby(replayDelaySeconds: 0)],
+                               staticCandidates: [StaticCandidate(name: "node1", address: ip("10.0.0.11")),
+                                                  StaticCandidate(name: "node2", address: ip("10.0.0.12"))],
+                               discovery: .both)
+        #expect(result.pool == ["10.0.0.12 1"])
+        #expect(result.exclusions == [Exclusion(name: "node1", reason: .notAStandby)])
+    }
+
+    /// The seed's method 2: a static list, each checked by its own pg_is_in_recovery().
+    @Test func staticDiscoveryTrustsEachServersOwnProbe() {
+        var run = PoolRun()
+        let candidates = ["node1": "10.0.0.11", "node2": "10.0.0.12", "node3": "10.0.0.13"].map {
+            StaticCandidate(name: $0.key, address: ip($0.value))
+        }
+        let result = run.cycle(.unavailable("not asked"),
+                               probes: [at("10.0.0.11"): .notInRecovery, at("10.0.0.12"): .standby(replayDelaySeconds: 3),
+                                        at("10.0.0.13"): .unreachable("timeout")],
+                               staticCandidates: candidates, discovery: .static)
+        #expect(result.pool == ["10.0.0.12 1"])
+    }
+
+    @Test func aPoolBelowMinPoolWarnsEveryCycle() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 1, minPool: 2))
+        #expect(run.rows(replica("node2", "10.0.0.12")).warnings == ["the pool has 1 weighted real server(s), below min_pool 2"])
+        #expect(run.rows(replica("node2", "10.0.0.12")).warnings.count == 1)
+        #expect(run.rows(replica("node2", "10.0.0.12"), replica("node3", "10.0.0.13")).warnings.isEmpty)
+    }
+
+    @Test func lagWeightingScalesWeightsDownButNeverToZero() {
+        let policy = PoolPolicy(defaultWeight: 10, realServerPort: 5432, maxLagBytes: 1000, rise: 1, lagWeighting: true)
+        #expect(policy.effectiveWeight(10, lagBytes: 0) == 10)
+        #expect(policy.effectiveWeight(10, lagBytes: 500) == 5)
+        #expect(policy.effectiveWeight(10, lagBytes: 999) == 1)
+        #expect(policy.effectiveWeight(0, lagBytes: 500) == 0)
+        var run = PoolRun(policy: policy)
+        #expect(run.rows(replica("node2", "10.0.0.12", lag: 250), replica("node3", "10.0.0.13", lag: 0)).pool
+                == ["10.0.0.12 8", "10.0.0.13 10"])
+        var off = PoolRun(policy: PoolPolicy(defaultWeight: 10, realServerPort: 5432, maxLagBytes: 1000, rise: 1))
+        #expect(off.rows(replica("node2", "10.0.0.12", lag: 250)).pool == ["10.0.0.12 10"])
+    }
+
+    @Test func bytesAreDescribedForOperators() {
+        #expect(ByteCount.describe(512) == "512 bytes")
+        #expect(ByteCount.describe(16 * 1024 * 1024) == "16 MiB")
+        #expect(ByteCount.describe(1536) == "1.5 KiB")
+    }
+}
