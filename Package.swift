@@ -18,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // Pure value types shared by every tier (addresses), no C.
         .target(name: "LVSModel"),
@@ -25,6 +26,7 @@ let package = Package(
         // Tier 2: one typed wrapper per C library.
         .target(name: "IPVS", dependencies: ["CNetlink", "LVSModel"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
+        .target(name: "Systemd", dependencies: ["CSystemd"]),
 
         // Tier 3: the pure core and its configuration model.
         .target(name: "PoolCore", dependencies: ["LVSModel"]),
@@ -32,7 +34,7 @@ let package = Package(
 
         // Tier 4: the daemon.
         .executableTarget(name: "pglvsd", dependencies: [
-            "IPVS", "Postgres", "PoolCore", "Configuration", "LVSModel",
+            "IPVS", "Postgres", "PoolCore", "Configuration", "LVSModel", "Systemd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -43,6 +45,7 @@ let package = Package(
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),

@@ -9,11 +9,23 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     public var virtualServices: [VirtualServiceConfiguration]
     /// Where `pglvsd drain` keeps its marks (and the daemon reads them), persisted across restarts.
     public var stateDirectory: String
+    /// Where the running daemon publishes status.json (systemd's RuntimeDirectory=pglvsd).
+    public var runtimeDirectory: String
     /// libpq conninfo for each replica's own probe; the replica's address and port are filled
     /// in. Default: the writer conninfo with its host replaced.
     public var replicaConninfo: String?
+    /// What SIGTERM does to the daemon's own virtual services.
+    public var onStop: StopAction
+
+    public enum StopAction: String, Hashable, Sendable, Decodable, CaseIterable {
+        /// Leave the table as it is: reads keep flowing while the daemon restarts.
+        case keep
+        /// Delete the daemon's own virtual services (as the seed's agent did on stop).
+        case remove
+    }
 
     public static let defaultStateDirectory = "/var/lib/pglvsd"
+    public static let defaultRuntimeDirectory = "/run/pglvsd"
 
     public static let minimumPollInterval = 100
     public static let defaultPollInterval = ConfigDuration(milliseconds: 1000)
@@ -23,7 +35,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case pollInterval = "poll_interval"
         case virtualServices = "virtual_services"
         case stateDirectory = "state_directory"
+        case runtimeDirectory = "runtime_directory"
         case replicaConninfo = "replica_conninfo"
+        case onStop = "on_stop"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -36,7 +50,17 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         virtualServices = fields.required(.virtualServices) ?? []
         stateDirectory = fields.optional(.stateDirectory) ?? DaemonConfiguration.defaultStateDirectory
         if !stateDirectory.hasPrefix("/") { fields.problem(.stateDirectory, "must be an absolute path") }
+        runtimeDirectory = fields.optional(.runtimeDirectory) ?? DaemonConfiguration.defaultRuntimeDirectory
+        if !runtimeDirectory.hasPrefix("/") { fields.problem(.runtimeDirectory, "must be an absolute path") }
         replicaConninfo = fields.optional(.replicaConninfo)
+        onStop = .keep
+        if let text: String = fields.optional(.onStop) {
+            if let action = StopAction(rawValue: text) {
+                onStop = action
+            } else {
+                fields.problem(.onStop, "unknown value \"\(text)\" (expected one of: keep, remove)")
+            }
+        }
         if fields.container.contains(.virtualServices) && virtualServices.isEmpty {
             fields.problem(.virtualServices, "at least one virtual service is required")
         }

@@ -1,20 +1,22 @@
 import Configuration
 import Dispatch
+import Foundation
 import IPVS
 import LVSModel
 import Logging
 import PoolCore
 import Postgres
+import Systemd
 
 /// The daemon's loop: every poll interval, ask the writer and the replicas, let each pool's
 /// tracker decide, and bring the kernel's table to it. All state lives on one serial queue.
 final class ReconcileLoop: @unchecked Sendable {
-    private let configuration: DaemonConfiguration
+    private var configuration: DaemonConfiguration
     private let logger: Logger
     private let queue = DispatchQueue(label: "pglvsd.reconcile")
-    private let writer: WriterObserver
-    private let prober: ReplicaProber
-    private let maintenance: MaintenanceStore
+    private var writer: WriterObserver
+    private var prober: ReplicaProber
+    private var maintenance: MaintenanceStore
     private let ipvs: IPVSClient
     private let started = ContinuousClock.now
     private var timer: DispatchSourceTimer?
@@ -23,6 +25,13 @@ final class ReconcileLoop: @unchecked Sendable {
     /// Per virtual service, the reason each observed server was last left out for.
     private var lastExclusions: [String: [String: ExclusionReason]] = [:]
     private var maintenanceProblem: String?
+    /// READY=1 goes out after the first cycle that reconciled every service.
+    private var announcedReady = false
+    private var lastStatus = ""
+    /// Each service's pool after the last cycle, for STATUS and `pglvsd status`.
+    private var summaries: [String: CycleResult] = [:]
+    private var cycleFailed = false
+    private var lastWriterAddress: String?
 
     init(configuration: DaemonConfiguration, logger: Logger) throws(IPVSError) {
         self.configuration = configuration
@@ -34,6 +43,11 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     func start() {
+        queue.async { self.schedule() }
+    }
+
+    private func schedule() {
+        timer?.cancel()
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = configuration.pollInterval.milliseconds
         timer.schedule(deadline: .now(), repeating: .milliseconds(interval), leeway: .milliseconds(interval / 20))
@@ -69,9 +83,123 @@ final class ReconcileLoop: @unchecked Sendable {
             }
         }
         let probes = prober.probe(probeTargets)
+        cycleFailed = false
         for (service, rows, statics) in plans {
             reconcile(service, rows: rows, writerAvailable: report != nil, statics: statics, probes: probes,
                       marks: marks, primary: report?.serverAddress.flatMap { IPAddress($0) })
+        }
+        reportToServiceManager()
+        publishStatus()
+    }
+
+    /// Writes the status file `pglvsd status` reads; failures are logged once.
+    private var statusProblem: String?
+    private func publishStatus() {
+        let report = StatusReport(
+            pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
+            ready: announcedReady,
+            writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
+                          reachable: writerProblem == nil, problem: writerProblem, address: lastWriterAddress),
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map {
+                    StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
+                                      minPool: service.policy.minPool)
+                }
+            })
+        let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)
+        do {
+            try report.write(to: path)
+            statusProblem = nil
+        } catch {
+            let problem = "cannot write \(path): \(error.localizedDescription)"
+            if problem != statusProblem { logger.error("\(problem)") }
+            statusProblem = problem
+        }
+    }
+
+    /// READY once the kernel first matches the decision, STATUS when the summary changes, and
+    /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
+    private func reportToServiceManager() {
+        var states: [NotifyState] = [.watchdog]
+        let status = statusLine()
+        if status != lastStatus {
+            states.append(.status(status))
+            lastStatus = status
+        }
+        if !announcedReady && !cycleFailed {
+            announcedReady = true
+            states.append(.ready)
+            logger.info("ready: \(status)")
+        }
+        ServiceManager.notify(states)
+    }
+
+    /// `reader 2/3 serving; writer reachable`: one line for systemctl status.
+    private func statusLine() -> String {
+        let pools = configuration.virtualServices.map { service -> String in
+            let members = summaries[service.name]?.members ?? []
+            let serving = members.filter { $0.weight > 0 }.count
+            return "\(service.name) \(serving)/\(members.count) serving"
+        }
+        return pools.joined(separator: ", ") + "; writer " + (writerProblem == nil ? "reachable" : "unreachable (fail-static)")
+    }
+
+    /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
+    /// the running configuration kept. Pools of services still configured keep their state.
+    func reload(path: String) {
+        queue.async {
+            ServiceManager.notify(.reloading)
+            defer { ServiceManager.notify(.ready, .status(self.statusLine())) }
+            let loaded: DaemonConfiguration
+            do throws(ConfigurationError) {
+                loaded = try ConfigFile.load(path: path)
+            } catch {
+                for problem in error.problems {
+                    self.logger.error("reload rejected, keeping the running configuration: \(path): \(problem)")
+                }
+                return
+            }
+            self.apply(loaded)
+            self.logger.info("reloaded \(path): \(loaded.virtualServices.count) virtual service(s)")
+        }
+    }
+
+    private func apply(_ loaded: DaemonConfiguration) {
+        let old = configuration
+        configuration = loaded
+        if loaded.writer != old.writer { writer = WriterObserver(conninfo: loaded.writer.conninfo, logger: logger) }
+        if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer {
+            prober = ReplicaProber(conninfo: loaded.replicaConninfo ?? loaded.writer.conninfo)
+        }
+        if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
+        let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
+        for service in old.virtualServices where kept[service.name] != service.service.key {
+            trackers[service.name] = nil
+            summaries[service.name] = nil
+            logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
+        }
+        if loaded.pollInterval != old.pollInterval { schedule() }
+    }
+
+    /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
+    /// with on_stop: remove the daemon's own services are deleted.
+    func stop(completion: @escaping @Sendable () -> Void) {
+        queue.async {
+            ServiceManager.notify(.stopping)
+            self.timer?.cancel()
+            if self.configuration.onStop == .remove {
+                for service in self.configuration.virtualServices {
+                    do {
+                        try self.ipvs.deleteService(service.service.key)
+                        self.logger.info("on_stop remove: deleted \(service.service.key)")
+                    } catch {
+                        self.logger.error("on_stop remove: \(error)")
+                    }
+                }
+            } else {
+                self.logger.info("stopping; the IPVS table is left in place")
+            }
+            completion()
         }
     }
 
@@ -85,6 +213,7 @@ final class ReconcileLoop: @unchecked Sendable {
             noteWriterProblem("the writer conninfo reaches a standby, not a writer")
             return nil
         case .success(let report):
+            lastWriterAddress = report.serverAddress
             if writerProblem != nil {
                 logger.info("writer reachable again", metadata: ["writer.address": "\(report.serverAddress ?? "local")"])
                 writerProblem = nil
@@ -147,6 +276,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) })
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
+            summaries[configured.name] = result
 
             for transition in result.transitions {
                 serviceLogger.info("\(transition)", metadata: [
@@ -163,6 +293,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 serviceLogger.info("kernel: \(operation)")
             }
         } catch {
+            cycleFailed = true
             serviceLogger.error("\(error)")
         }
     }

@@ -3,6 +3,7 @@ import Configuration
 import Dispatch
 import IPVS
 import Logging
+import Systemd
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,14 @@ struct Run: ParsableCommand {
 
     func run() throws {
         let level = logLevel
+        // Under systemd stderr is the journal: write native entries with structured fields.
+        let toJournal = Journal.standardErrorIsJournal
         LoggingSystem.bootstrap { label in
+            if toJournal {
+                var handler = JournalLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
@@ -45,13 +53,21 @@ struct Run: ParsableCommand {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .main)
             source.setEventHandler {
-                // The IPVS table is left as it is, so reads keep flowing while the daemon restarts.
-                logger.info("stopping on signal \(signalNumber); the IPVS table is left in place")
-                Glibc.exit(0)
+                logger.info("stopping on signal \(signalNumber)")
+                loop.stop { Glibc.exit(0) }
             }
             source.resume()
             Signals.retain(source)
         }
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .main)
+        let path = config
+        reload.setEventHandler {
+            logger.info("SIGHUP: reloading \(path)")
+            loop.reload(path: path)
+        }
+        reload.resume()
+        Signals.retain(reload)
         dispatchMain()
     }
 }

@@ -91,6 +91,17 @@ final class IPVSKernelErrorTests {
         }
     }
 
+    /// What the hardened unit relies on: a non-root user holding only CAP_NET_ADMIN (ambient)
+    /// programs IPVS over netlink.
+    @Test func aNonRootUserWithAmbientCapNetAdminReadsTheTable() throws {
+        let pglvsd = try #require(ProcessInfo.processInfo.environment["PGLVSD"], "the lab passes the pglvsd binary as PGLVSD")
+        let output = try KernelLab.run("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+                                                            "--inh-caps=-all,+net_admin", "--ambient-caps=-all,+net_admin",
+                                                            pglvsd, "ipvs", "list"])
+        #expect(output.contains("TCP  10.9.0.200:5432 rr"))
+        #expect(output.contains("10.9.0.12:5432"))
+    }
+
     @Test func withoutCapNetAdminEveryRequestIsDenied() throws {
         let pglvsd = try #require(ProcessInfo.processInfo.environment["PGLVSD"], "the lab passes the pglvsd binary as PGLVSD")
         do {

@@ -52,6 +52,7 @@ diagnostics() {
   echo "--- kernel table (ipvsadm -Ln) ---"; ipvsadm -Ln 2>&1
   echo "--- kernel table (pglvsd ipvs list) ---"; "$PGLVSD" ipvs list 2>&1
   echo "--- pglvsd log ---"; tail -n 80 "$PGLVSD_LOG" 2>/dev/null
+  echo "--- pglvsd journal entries (MESSAGE) ---"; grep -a '^MESSAGE=' "$LAB/journal.log" 2>/dev/null | tail -n 40
   local dir
   for dir in "$LAB"/node*; do
     [ -d "$dir" ] || continue
@@ -63,7 +64,7 @@ diagnostics() {
 
 save_logs() {
   mkdir -p "$LAB_OUT/logs"
-  cp "$PGLVSD_LOG" "$LAB_OUT/logs/" 2>/dev/null
+  cp "$PGLVSD_LOG" "$LAB/journal.log" "$LAB/notify.log" "$LAB_OUT/logs/" 2>/dev/null
   local dir
   for dir in "$LAB"/node*; do
     [ -f "$dir/postgres.log" ] && cp "$dir/postgres.log" "$LAB_OUT/logs/$(basename "$dir").log"
@@ -209,10 +210,32 @@ write_passfile() {
   chmod 600 "$LAB/pgpass"
 }
 
+# start_pglvsd CONFIG [journal]: runs the daemon with a NOTIFY_SOCKET listener and the watchdog
+# on; with "journal", its stderr is declared the journal (JOURNAL_STREAM) and entries go to a
+# listener on the guest's /run/systemd/journal/socket.
 start_pglvsd() {
-  "$PGLVSD" run --config "$1" >>"$PGLVSD_LOG" 2>&1 &
+  local config=$1 mode=${2:-plain}
+  if [ ! -S "$LAB/notify.sock" ]; then
+    socat -u UNIX-RECV:"$LAB/notify.sock" OPEN:"$LAB/notify.log",creat,append &
+    wait_until "notify listener" 5 test -S "$LAB/notify.sock"
+  fi
+  if [ "$mode" = journal ]; then
+    if [ ! -S /run/systemd/journal/socket ]; then
+      mkdir -p /run/systemd/journal
+      socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:"$LAB/journal.log",creat,append &
+      wait_until "journal listener" 5 test -S /run/systemd/journal/socket
+    fi
+    touch "$PGLVSD_LOG"
+    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=5000000 JOURNAL_STREAM=$(stat -c '%d:%i' "$PGLVSD_LOG") \
+      "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
+  else
+    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=5000000 "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
+  fi
   PGLVSD_PID=$!
 }
+
+# Everything the daemon logged, on stderr or to the journal listener.
+daemon_log() { cat "$PGLVSD_LOG" "$LAB/journal.log" 2>/dev/null; }
 
 stop_pglvsd() {
   [ -n "$PGLVSD_PID" ] && kill "$PGLVSD_PID" 2>/dev/null && wait "$PGLVSD_PID" 2>/dev/null

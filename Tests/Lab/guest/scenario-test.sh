@@ -26,6 +26,7 @@ writer:
   conninfo: "host=$WRITER_VIP port=$READ_PORT dbname=postgres user=pglvsd passfile=$LAB/pgpass connect_timeout=2"
 poll_interval: 500ms
 state_directory: $LAB/state
+runtime_directory: $LAB/run
 virtual_services:
   - name: reader
     address: $READER_VIP
@@ -81,6 +82,60 @@ echo "$ours" | awk '/^TCP/ && $3 > 0 { found = 1 } END { exit !found }' || fail 
 $ours"
 pass "counters after the read: pglvsd ipvs list --stats == ipvsadm -Ln --stats ($(echo "$ours" | awk '/^TCP/ {print $3 " conn, " $4 " packets in"}'))"
 
+wait_until "READY=1 and WATCHDOG=1 on NOTIFY_SOCKET" 5 grep -q "WATCHDOG=1" "$LAB/notify.log"
+grep -q "READY=1" "$LAB/notify.log" || fail "no READY=1 on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
+grep -q "STATUS=reader 2/2 serving; writer reachable" "$LAB/notify.log" || fail "no pool STATUS on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
+pass "sd_notify: READY=1, WATCHDOG=1 and STATUS=$(grep -ao 'STATUS=[^W]*' "$LAB/notify.log" | tail -1) seen by a NOTIFY_SOCKET listener"
+status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status exited $?: $status_output"
+grep -q "node2 $(node_ip 2):$READ_PORT weight 2 serving" <<<"$status_output" || fail "pglvsd status: $status_output"
+pass "pglvsd status exits 0 and shows each member: $(grep -c serving <<<"$status_output") lines serving"
+
+log "drift: a real server edited and another deleted by hand with ipvsadm"
+ipvsadm -e -t "$READER_VIP:$READ_PORT" -r "$(node_ip 2):$READ_PORT" -g -w 9
+ipvsadm -d -t "$READER_VIP:$READ_PORT" -r "$(node_ip 3):$READ_PORT"
+wait_until "drift repaired" 5 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
+pass "hand-made drift (ipvsadm -e, -d) repaired within a cycle"
+
+log "SIGHUP with a broken configuration keeps the running one"
+cp "$LAB/pglvsd.yaml" "$LAB/pglvsd.yaml.good"
+printf 'writer: [\n' > "$LAB/pglvsd.yaml"
+kill -HUP "$PGLVSD_PID"
+wait_until "reload rejected in the log" 5 grep -q "reload rejected, keeping the running configuration" "$PGLVSD_LOG"
+kill -0 "$PGLVSD_PID" || fail "pglvsd died on a bad reload"
+pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "a rejected reload changed the pool"
+sed 's/node2: 2/node2: 5/' "$LAB/pglvsd.yaml.good" > "$LAB/pglvsd.yaml"
+kill -HUP "$PGLVSD_PID"
+wait_until "node2 weight 5 after a good reload" 5 pool_is "$(node_ip 2):$READ_PORT 5" "$(node_ip 3):$READ_PORT 3"
+cp "$LAB/pglvsd.yaml.good" "$LAB/pglvsd.yaml"
+kill -HUP "$PGLVSD_PID"
+wait_until "node2 weight 2 again" 5 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
+pass "SIGHUP: a bad file is rejected with its reason and the old config kept; a good one applies"
+
+log "restart with a client session open through the reader VIP"
+mkfifo "$LAB/session.in"
+ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres <"$LAB/session.in" >"$LAB/session.out" 2>&1 &
+SESSION=$!
+exec 7>"$LAB/session.in"
+echo "select 'before ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >&7
+wait_until "the session answered once" 10 grep -q "^before " "$LAB/session.out"
+stop_pglvsd
+grep -q "the IPVS table is left in place" "$PGLVSD_LOG" || fail "pglvsd did not leave the table on SIGTERM"
+pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "the table changed when pglvsd stopped"
+: > "$LAB/notify.log"
+start_pglvsd "$LAB/pglvsd.yaml" journal
+wait_until "the restarted daemon is ready" 15 grep -q READY=1 "$LAB/notify.log"
+pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "the restart changed the pool: $(kernel_pool)"
+if grep -aq '^MESSAGE=kernel: ' "$LAB/journal.log"; then
+  fail "the restarted daemon changed the kernel table instead of adopting it: $(grep -a '^MESSAGE=kernel: ' "$LAB/journal.log")"
+fi
+echo "select 'after ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >&7
+wait_until "the session answered again" 10 grep -q "^after " "$LAB/session.out"
+before=$(grep "^before " "$LAB/session.out" | cut -d' ' -f2-); after=$(grep "^after " "$LAB/session.out" | cut -d' ' -f2-)
+[ "$before" = "$after" ] || fail "the session changed backend across the restart: $before / $after"
+exec 7>&-
+wait "$SESSION" 2>/dev/null
+pass "a client session through the reader VIP survived a daemon restart (backend $after)"
+
 log "killing node3's postmaster (kill -9)"
 killed=$(now)
 pg_kill 3
@@ -124,8 +179,8 @@ psql_at 1 "create table lag_load as select g, repeat('x', 150) as filler from ge
 loaded=$(now)
 wait_until "node3 out of the pool while lagging" 15 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 4):$READ_PORT 1"
-log "node3 left $(echo "$(now) - $loaded" | bc | cut -c1-5)s after the load committed; pglvsd said: $(grep -o 'node3 [^ ]* .*lagging[^"]*' "$PGLVSD_LOG" | tail -1)"
-grep -q "lagging (bytes:" "$PGLVSD_LOG" || fail "pglvsd did not log the lag reason"
+log "node3 left $(echo "$(now) - $loaded" | bc | cut -c1-5)s after the load committed; pglvsd said: $(daemon_log | grep -ao 'node3 [^ ]* .*lagging.*' | tail -1)"
+daemon_log | grep -aq "lagging (bytes:" || fail "pglvsd did not log the lag reason"
 psql_at 3 "select pg_wal_replay_resume()" >/dev/null || fail "resume replay on node3"
 resumed=$(now)
 wait_until "node3 back after catching up" 30 \
@@ -166,10 +221,19 @@ fi
 pass "a primary was never in the pool (sampled every 0.2s)"
 
 kill -0 "$PGLVSD_PID" 2>/dev/null || fail "pglvsd died during the scenario"
+grep -aq "^PGLVSD_REAL_SERVER=$(node_ip 3):$READ_PORT" "$LAB/journal.log" || fail "no PGLVSD_REAL_SERVER field in the journal entries"
+grep -aq "^PGLVSD_VIRTUAL_SERVICE=TCP $READER_VIP:$READ_PORT" "$LAB/journal.log" || fail "no PGLVSD_VIRTUAL_SERVICE field"
+grep -aq "^PGLVSD_REASON=lagging (bytes:" "$LAB/journal.log" || fail "no PGLVSD_REASON field with the lag"
+grep -aq "^PRIORITY=6" "$LAB/journal.log" || fail "no PRIORITY field"
+pass "journald: entries with MESSAGE, PRIORITY, PGLVSD_REAL_SERVER, PGLVSD_VIRTUAL_SERVICE, PGLVSD_REASON seen on a journal socket ($(grep -ac '^MESSAGE=' "$LAB/journal.log") entries)"
+status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status after the failover exited $?: $status_output"
 stop_pglvsd
-log "pglvsd log:"
+log "pglvsd log (stderr part, then journal MESSAGEs):"
 sed 's/^/    /' "$PGLVSD_LOG"
-if grep -q "$LAB_PASSWORD" "$PGLVSD_LOG"; then fail "the password appeared in pglvsd's log"; fi
-pass "the password never appeared in pglvsd's log"
+grep -a '^MESSAGE=' "$LAB/journal.log" | sed 's/^/    /'
+if daemon_log | grep -aq "$LAB_PASSWORD"; then fail "the password appeared in pglvsd's log"; fi
+if grep -q "$LAB_PASSWORD" "$LAB/run/status.json"; then fail "the password appeared in the status file"; fi
+if echo "$status_output" | grep -q "$LAB_PASSWORD"; then fail "the password appeared in pglvsd status"; fi
+pass "the password never appeared in pglvsd's log, journal entries, status file or status output"
 echo "lab: all assertions passed"
 exit 0

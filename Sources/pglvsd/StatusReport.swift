@@ -1,0 +1,73 @@
+import Foundation
+import PoolCore
+
+/// What the running daemon publishes in its runtime directory after each cycle, for
+/// `pglvsd status`, monitoring and the Pacemaker agent. Never holds a password.
+struct StatusReport: Codable {
+    struct Writer: Codable {
+        /// The writer conninfo without secrets.
+        var conninfo: String
+        var reachable: Bool
+        var problem: String?
+        var address: String?
+    }
+
+    struct Member: Codable {
+        var name: String
+        var address: String
+        var port: UInt16
+        var weight: UInt32
+        var state: String
+        var lagBytes: Int64?
+    }
+
+    struct Excluded: Codable {
+        var name: String
+        var reason: String
+    }
+
+    struct Pool: Codable {
+        var name: String
+        var virtualService: String
+        var members: [Member]
+        var excluded: [Excluded]
+        var warnings: [String]
+        var minPool: Int
+    }
+
+    var pid: Int32
+    var updatedAt: Date
+    var pollIntervalMilliseconds: Int
+    var ready: Bool
+    var writer: Writer
+    var pools: [Pool]
+
+    static func path(runtimeDirectory: String) -> String { runtimeDirectory + "/status.json" }
+
+    func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func read(from path: String) throws -> StatusReport {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(StatusReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    static func pool(name: String, service: String, result: CycleResult, minPool: Int) -> Pool {
+        Pool(name: name, virtualService: service,
+             members: result.members.map {
+                 Member(name: $0.name, address: $0.endpoint.address.description, port: $0.endpoint.port,
+                        weight: $0.weight, state: $0.role.description, lagBytes: $0.lagBytes)
+             },
+             excluded: result.exclusions.map { Excluded(name: $0.name, reason: $0.reason.description) },
+             warnings: result.warnings, minPool: minPool)
+    }
+}
