@@ -14,6 +14,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     /// libpq conninfo for each replica's own probe; the replica's address and port are filled
     /// in. Default: the writer conninfo with its host replaced.
     public var replicaConninfo: String?
+    /// A node_exporter textfile to write Prometheus metrics to each cycle (off when nil).
+    public var metricsFile: String?
     /// What SIGTERM does to the daemon's own virtual services.
     public var onStop: StopAction
 
@@ -38,6 +40,7 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case runtimeDirectory = "runtime_directory"
         case replicaConninfo = "replica_conninfo"
         case onStop = "on_stop"
+        case metricsFile = "metrics_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -53,6 +56,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         runtimeDirectory = fields.optional(.runtimeDirectory) ?? DaemonConfiguration.defaultRuntimeDirectory
         if !runtimeDirectory.hasPrefix("/") { fields.problem(.runtimeDirectory, "must be an absolute path") }
         replicaConninfo = fields.optional(.replicaConninfo)
+        metricsFile = fields.optional(.metricsFile)
+        if let metricsFile, !metricsFile.hasPrefix("/") { fields.problem(.metricsFile, "must be an absolute path") }
         onStop = .keep
         if let text: String = fields.optional(.onStop) {
             if let action = StopAction(rawValue: text) {

@@ -11,5 +11,5 @@ struct Pglvsd: ParsableCommand {
             table over generic netlink.
             """,
         version: "0.1.0",
-        subcommands: [Run.self, CheckConfig.self, Status.self, Drain.self, Undrain.self, IPVSCommand.self])
+        subcommands: [Run.self, Once.self, CheckConfig.self, Status.self, Drain.self, Undrain.self, IPVSCommand.self])
 }

@@ -32,8 +32,17 @@ final class ReconcileLoop: @unchecked Sendable {
     private var summaries: [String: CycleResult] = [:]
     private var cycleFailed = false
     private var lastWriterAddress: String?
+    private var cycles = 0
+    private var kernelOperations = 0
+    private var kernelErrors = 0
+    private var metricsProblem: String?
 
-    init(configuration: DaemonConfiguration, logger: Logger) throws(IPVSError) {
+    /// With dryRun the operations are reported to `planned` instead of applied.
+    private let dryRun: Bool
+    private(set) var planned: [(service: String, operation: PoolOperation)] = []
+
+    init(configuration: DaemonConfiguration, logger: Logger, dryRun: Bool = false) throws(IPVSError) {
+        self.dryRun = dryRun
         self.configuration = configuration
         self.logger = logger
         self.writer = WriterObserver(conninfo: configuration.writer.conninfo, logger: logger)
@@ -44,6 +53,12 @@ final class ReconcileLoop: @unchecked Sendable {
 
     func start() {
         queue.async { self.schedule() }
+    }
+
+    /// One cycle, now, on the caller's thread (for `pglvsd once`); returns each pool's result.
+    func runOnce() -> [String: CycleResult] {
+        queue.sync { cycle() }
+        return queue.sync { summaries }
     }
 
     private func schedule() {
@@ -63,6 +78,12 @@ final class ReconcileLoop: @unchecked Sendable {
 
     /// One observation, decision and reconciliation of every virtual service.
     private func cycle() {
+        let cycleStart = ContinuousClock.now
+        defer {
+            cycles += 1
+            let elapsed = ContinuousClock.now - cycleStart
+            publishMetrics(lastCycleSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        }
         let report = observeWriter()
         let marks = loadMaintenance()
         var plans: [(VirtualServiceConfiguration, [ReplicaObservation], [StaticCandidate])] = []
@@ -92,9 +113,29 @@ final class ReconcileLoop: @unchecked Sendable {
         publishStatus()
     }
 
+    /// The node_exporter textfile, when metrics_file is set; written atomically.
+    private func publishMetrics(lastCycleSeconds: Double) {
+        guard let path = configuration.metricsFile, !dryRun else { return }
+        let snapshot = MetricsSnapshot(
+            writerUp: writerProblem == nil,
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
+            },
+            lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: kernelOperations, kernelErrors: kernelErrors)
+        do {
+            try snapshot.render().write(toFile: path, atomically: true, encoding: .utf8)
+            metricsProblem = nil
+        } catch {
+            let problem = "cannot write \(path): \(error.localizedDescription)"
+            if problem != metricsProblem { logger.error("\(problem)") }
+            metricsProblem = problem
+        }
+    }
+
     /// Writes the status file `pglvsd status` reads; failures are logged once.
     private var statusProblem: String?
     private func publishStatus() {
+        if dryRun { return }
         let report = StatusReport(
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
@@ -120,6 +161,7 @@ final class ReconcileLoop: @unchecked Sendable {
     /// READY once the kernel first matches the decision, STATUS when the summary changes, and
     /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
     private func reportToServiceManager() {
+        if dryRun { return }
         var states: [NotifyState] = [.watchdog]
         let status = statusLine()
         if status != lastStatus {
@@ -289,10 +331,16 @@ final class ReconcileLoop: @unchecked Sendable {
             let operations = PoolReconciliation.plan(service: configured.service, members: result.members,
                                                      current: current, currentDestinations: destinations)
             for operation in operations {
+                if dryRun {
+                    planned.append((configured.name, operation))
+                    continue
+                }
                 try apply(operation, to: key)
-                serviceLogger.info("kernel: \(operation)")
+                kernelOperations += 1
+                serviceLogger.info("kernel: \(operation)", metadata: operationMetadata(operation))
             }
         } catch {
+            kernelErrors += 1
             cycleFailed = true
             serviceLogger.error("\(error)")
         }
@@ -305,6 +353,17 @@ final class ReconcileLoop: @unchecked Sendable {
         case .addRealServer(let destination, _): try ipvs.addDestination(destination, to: key)
         case .editRealServer(let destination, _, _): try ipvs.editDestination(destination, of: key)
         case .removeRealServer(let endpoint): try ipvs.deleteDestination(endpoint, from: key)
+        }
+    }
+
+    private func operationMetadata(_ operation: PoolOperation) -> Logger.Metadata {
+        switch operation {
+        case .addRealServer(let destination, let name), .editRealServer(let destination, let name, _):
+            return ["real_server": "\(destination.endpoint)", "real_server.name": "\(name)", "weight": "\(destination.weight)"]
+        case .removeRealServer(let endpoint):
+            return ["real_server": "\(endpoint)"]
+        case .addService, .editService:
+            return [:]
         }
     }
 

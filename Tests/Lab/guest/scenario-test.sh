@@ -27,6 +27,7 @@ writer:
 poll_interval: 500ms
 state_directory: $LAB/state
 runtime_directory: $LAB/run
+metrics_file: $LAB/pglvsd.prom
 virtual_services:
   - name: reader
     address: $READER_VIP
@@ -88,6 +89,12 @@ grep -q "STATUS=reader 2/2 serving; writer reachable" "$LAB/notify.log" || fail 
 pass "sd_notify: READY=1, WATCHDOG=1 and STATUS=$(grep -ao 'STATUS=[^W]*' "$LAB/notify.log" | tail -1) seen by a NOTIFY_SOCKET listener"
 status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status exited $?: $status_output"
 grep -q "node2 $(node_ip 2):$READ_PORT weight 2 serving" <<<"$status_output" || fail "pglvsd status: $status_output"
+grep -q "^pglvsd_pool_serving{pool=\"reader\",virtual_service=\"TCP $READER_VIP:$READ_PORT\"} 2$" "$LAB/pglvsd.prom" \
+  || fail "metrics: $(cat "$LAB/pglvsd.prom")"
+grep -q "^pglvsd_real_server_weight{.*real_server=\"$(node_ip 3):$READ_PORT\",name=\"node3\"} 3$" "$LAB/pglvsd.prom" \
+  || fail "metrics: no weight for node3: $(cat "$LAB/pglvsd.prom")"
+grep -q "^pglvsd_writer_up 1$" "$LAB/pglvsd.prom" || fail "metrics: writer not up"
+pass "metrics textfile: pool size, per-server weight and lag, writer reachability, cycle counts"
 pass "pglvsd status exits 0 and shows each member: $(grep -c serving <<<"$status_output") lines serving"
 
 log "drift: a real server edited and another deleted by hand with ipvsadm"
@@ -121,6 +128,12 @@ wait_until "the session answered once" 10 grep -q "^before " "$LAB/session.out"
 stop_pglvsd
 grep -q "the IPVS table is left in place" "$PGLVSD_LOG" || fail "pglvsd did not leave the table on SIGTERM"
 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "the table changed when pglvsd stopped"
+ipvsadm -e -t "$READER_VIP:$READ_PORT" -r "$(node_ip 2):$READ_PORT" -g -w 9
+dry=$("$PGLVSD" once --dry-run -c "$LAB/pglvsd.yaml") || fail "pglvsd once --dry-run: $dry"
+grep -q "would edit node2 $(node_ip 2):$READ_PORT weight 9 -> 2" <<<"$dry" || fail "once --dry-run did not plan the repair: $dry"
+pool_is "$(node_ip 2):$READ_PORT 9" "$(node_ip 3):$READ_PORT 3" || fail "once --dry-run changed the kernel"
+ipvsadm -e -t "$READER_VIP:$READ_PORT" -r "$(node_ip 2):$READ_PORT" -g -w 2
+pass "pglvsd once --dry-run prints the operations it would apply and changes nothing"
 : > "$LAB/notify.log"
 start_pglvsd "$LAB/pglvsd.yaml" journal
 wait_until "the restarted daemon is ready" 15 grep -q READY=1 "$LAB/notify.log"
@@ -225,6 +238,7 @@ grep -aq "^PGLVSD_REAL_SERVER=$(node_ip 3):$READ_PORT" "$LAB/journal.log" || fai
 grep -aq "^PGLVSD_VIRTUAL_SERVICE=TCP $READER_VIP:$READ_PORT" "$LAB/journal.log" || fail "no PGLVSD_VIRTUAL_SERVICE field"
 grep -aq "^PGLVSD_REASON=lagging (bytes:" "$LAB/journal.log" || fail "no PGLVSD_REASON field with the lag"
 grep -aq "^PRIORITY=6" "$LAB/journal.log" || fail "no PRIORITY field"
+grep -aq "^PGLVSD_WEIGHT=" "$LAB/journal.log" || fail "no PGLVSD_WEIGHT field"
 pass "journald: entries with MESSAGE, PRIORITY, PGLVSD_REAL_SERVER, PGLVSD_VIRTUAL_SERVICE, PGLVSD_REASON seen on a journal socket ($(grep -ac '^MESSAGE=' "$LAB/journal.log") entries)"
 status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status after the failover exited $?: $status_output"
 stop_pglvsd
