@@ -33,8 +33,17 @@ done
 ip link set lo up
 
 if [ -f "$LAB_DIR/scenario-$LAB_SCENARIO.sh" ]; then
-  bash "$LAB_DIR/scenario-$LAB_SCENARIO.sh"
-  finish $?
+  # A scenario that hangs still ends, with what the kernel and the daemon were doing.
+  timeout --kill-after=10 "${LAB_SCENARIO_TIMEOUT:-1200}" bash "$LAB_DIR/scenario-$LAB_SCENARIO.sh"
+  status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "lab: scenario $LAB_SCENARIO timed out after ${LAB_SCENARIO_TIMEOUT:-1200}s"
+    echo "--- kernel table ---"; ipvsadm -Ln 2>&1
+    echo "--- pglvsd log ---"; tail -n 60 /run/lab/pglvsd.log 2>&1
+    echo "--- processes ---"; ps -eo pid,ppid,stat,etime,args 2>&1 | grep -v "\[" | tail -n 40
+    mkdir -p "$LAB_OUT/logs"; cp /run/lab/*.log "$LAB_OUT/logs/" 2>/dev/null
+  fi
+  finish "$status"
 fi
 echo "lab: unknown scenario $LAB_SCENARIO"
 finish 2

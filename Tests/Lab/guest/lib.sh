@@ -197,7 +197,7 @@ psql_at() {
   in_node "$n" "$PG_BIN/psql" -qAtX -h "$LAB/node$n" -U postgres -d postgres -c "$*"
 }
 
-# streaming_count: rows in the writer's pg_stat_replication with state streaming.
+# writer_streaming N: application_names streaming from node N, sorted, comma-separated.
 writer_streaming() {
   in_node "$1" "$PG_BIN/psql" -qAtX -h "$LAB/node$1" -U postgres -d postgres \
     -c "select string_agg(application_name, ',' order by application_name) from pg_stat_replication where state = 'streaming'"
@@ -298,3 +298,7 @@ run_kernel_tests() {
   grep -q "Test run with .* passed" "$output" || fail "IPVS kernel tests did not report a passing run"
   ip netns del kt
 }
+
+# streaming_is N NAMES: node N's streaming standbys are exactly NAMES (for wait_until, which
+# runs it afresh on every poll).
+streaming_is() { [ "$(writer_streaming "$1")" = "$2" ]; }
