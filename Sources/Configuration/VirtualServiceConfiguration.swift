@@ -96,6 +96,10 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
             fields.problem(.lagWeighting, "needs max_lag_bytes to scale against")
         }
         staticRealServers = fields.optional(.realServers) ?? []
+        var seenServers = Set<String>()
+        for server in staticRealServers where !seenServers.insert(server).inserted {
+            fields.problem(.realServers, "duplicate real server \"\(server)\"")
+        }
         discovery = VirtualServiceConfiguration.enumValue(fields, .discovery) ?? (staticRealServers.isEmpty ? .writer : .both)
         if discovery != .writer && staticRealServers.isEmpty {
             fields.problem(.discovery, "\(discovery.rawValue) discovery needs real_servers")

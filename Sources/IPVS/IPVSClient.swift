@@ -164,7 +164,8 @@ public final class IPVSClient {
             } catch {
                 throw IPVSError(operation: request.operation, kind: .malformedReply("\(error)"))
             }
-            for message in messages where message.sequence == expected {
+            // The kernel addresses every reply, ACK and dump part to our port with our sequence.
+            for message in messages where message.sequence == expected && message.portID == portID {
                 switch message.type {
                 case NetlinkConstant.typeError:
                     let code = message.payload.count >= 4
@@ -184,7 +185,7 @@ public final class IPVSClient {
                     collected.append(message)
                 }
             }
-            // Replies to an earlier request that timed out carry another sequence: dropped above.
+            // Replies to an earlier request that timed out carry another sequence: skipped above.
         }
     }
 

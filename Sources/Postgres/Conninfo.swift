@@ -17,6 +17,11 @@ public enum Conninfo {
         _ = try parse(conninfo)
     }
 
+    /// The value of one setting of a conninfo (e.g. `passfile`), when it is set.
+    public static func value(of key: String, in conninfo: String) throws(PostgresError) -> String? {
+        try parse(conninfo).first { $0.key == key }?.value
+    }
+
     static let secretKeys: Set<String> = ["password", "sslpassword", "sslkey"]
 
     static func parse(_ conninfo: String) throws(PostgresError) -> [(key: String, value: String)] {

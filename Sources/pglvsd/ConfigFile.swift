@@ -20,15 +20,30 @@ enum ConfigFile {
         } catch {
             problems = error.problems
         }
-        if let conninfo = configuration?.writer.conninfo {
-            do {
-                try Conninfo.validate(conninfo)
-            } catch {
-                problems.append(ConfigurationProblem(path: "writer.conninfo", message: error.message))
+        if let configuration {
+            problems += conninfoProblems(configuration.writer.conninfo, path: "writer.conninfo")
+            if let replica = configuration.replicaConninfo {
+                problems += conninfoProblems(replica, path: "replica_conninfo")
             }
         }
         guard let configuration, problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
+    }
+
+    /// A conninfo that libpq cannot parse, or whose passfile cannot be read (libpq would
+    /// silently ignore it and fail later with a less helpful error).
+    private static func conninfoProblems(_ conninfo: String, path: String) -> [ConfigurationProblem] {
+        do {
+            try Conninfo.validate(conninfo)
+            if let passfile = try Conninfo.value(of: "passfile", in: conninfo) {
+                if case .failure(let failure) = readFile(passfile) {
+                    return [ConfigurationProblem(path: path, message: "passfile \(passfile) cannot be read: \(failure)")]
+                }
+            }
+            return []
+        } catch {
+            return [ConfigurationProblem(path: path, message: error.message)]
+        }
     }
 
     /// The file's text, or the C library's reason it cannot be read.

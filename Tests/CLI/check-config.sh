@@ -31,6 +31,14 @@ check "rejects a negative weight" 2 "virtual_services[0].weights.node2: weight o
 check "rejects a malformed conninfo" 2 'writer.conninfo: invalid conninfo' \
   "${example/conninfo: \"host=/conninfo: \"host=x = }"
 check "rejects malformed YAML" 2 "malformed YAML" "writer: ["
+check "rejects an unreadable passfile" 2 "writer.conninfo: passfile /nonexistent/pgpass cannot be read: No such file or directory" \
+  "${example/user=pglvsd\"/user=pglvsd passfile=/nonexistent/pgpass\"}"
+check "rejects duplicate real servers" 2 'virtual_services[0].real_servers: duplicate real server "node2"' "$example
+    real_servers: [node2, node3, node2]"
+check "rejects an unknown scheduler" 2 'virtual_services[0].scheduler: unknown scheduler "fastest"' \
+  "${example/scheduler: rr/scheduler: fastest}"
+check "rejects a port out of range" 2 "virtual_services[0].port: port must be between 1 and 65535, got 70000" \
+  "${example/port: 5432/port: 70000}"
 output=$("$pglvsd" check-config -c "$work/absent.yaml" 2>&1); status=$?
 if [ "$status" -ne 0 ] && grep -qF "No such file or directory" <<<"$output"; then
   echo "PASS: check-config names an unreadable file (exit $status)"; passed=$((passed + 1))

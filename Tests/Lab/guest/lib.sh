@@ -247,8 +247,19 @@ stop_pglvsd() {
 # pglvsd's own netlink client, sorted.
 kernel_pool() {
   "$PGLVSD" ipvs list | awk -v svc="TCP  $READER_VIP:$READ_PORT" '
-    /^(TCP|UDP|SCTP|FWM)/ { inside = (index($0, svc) == 1) ; next }
+    /^(TCP|UDP|SCTP|FWM)/ { inside = (index($0, svc " ") == 1) ; next }
     inside && $1 == "->" { print $2, $4 }' | sort
+}
+
+# pool_of_is PORT "ADDR:PORT FORWARD W" ...: the reader VIP's service on PORT holds exactly these.
+pool_of_is() {
+  local port=$1; shift
+  local expected actual
+  expected=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+  actual=$("$PGLVSD" ipvs list | awk -v svc="TCP  $READER_VIP:$port" '
+    /^(TCP|UDP|SCTP|FWM)/ { inside = ($0 == svc || index($0, svc " ") == 1); next }
+    inside && $1 == "->" { print $2, $3, $4 }' | sort)
+  [ "$expected" = "$actual" ]
 }
 
 # pool_is "ADDR:PORT W" ...: the kernel's pool is exactly these entries.

@@ -39,6 +39,15 @@ virtual_services:
     weights:
       node2: 2
       node3: 3
+  # A second service with rules of its own: a pooler-style port, NAT to PostgreSQL's port.
+  - name: bouncer
+    address: $READER_VIP
+    port: 6432
+    forwarding: nat
+    real_server_port: $READ_PORT
+    scheduler: wlc
+    default_weight: 4
+    max_lag_bytes: 64MB
 YAML
 "$PGLVSD" check-config -c "$LAB/pglvsd.yaml" || fail "check-config rejected the lab configuration"
 
@@ -64,7 +73,10 @@ wait_until "node2 (weight 2) and node3 (weight 3) in the pool" 20 \
 log "pool complete $(echo "$(now) - $started" | bc | cut -c1-5)s after start"
 show_pool
 cross_check_ipvsadm
+wait_until "the second service (6432, NAT) holds node2 and node3 at weight 4" 10 \
+  pool_of_is 6432 "$(node_ip 2):$READ_PORT Masq 4" "$(node_ip 3):$READ_PORT Masq 4"
 pass "replicas present with configured weights (node2=2, node3=3), pglvsd ipvs list == ipvsadm -Ln"
+pass "a second virtual service (TCP $READER_VIP:6432, NAT, wlc) keeps its own pool with its own rules"
 
 # A read through the reader VIP lands on a hot standby (direct routing).
 answer=$(ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres \
@@ -84,7 +96,7 @@ pass "counters after the read: pglvsd ipvs list --stats == ipvsadm -Ln --stats (
 
 wait_until "READY=1 and WATCHDOG=1 on NOTIFY_SOCKET" 5 grep -q "WATCHDOG=1" "$LAB/notify.log"
 grep -q "READY=1" "$LAB/notify.log" || fail "no READY=1 on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
-grep -q "STATUS=reader 2/2 serving; writer reachable" "$LAB/notify.log" || fail "no pool STATUS on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
+grep -q "STATUS=reader 2/2 serving, bouncer 2/2 serving; writer reachable" "$LAB/notify.log" || fail "no pool STATUS on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
 pass "sd_notify: READY=1, WATCHDOG=1 and STATUS=$(grep -ao 'STATUS=[^W]*' "$LAB/notify.log" | tail -1) seen by a NOTIFY_SOCKET listener"
 status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status exited $?: $status_output"
 grep -q "node2 $(node_ip 2):$READ_PORT weight 2 serving" <<<"$status_output" || fail "pglvsd status: $status_output"
@@ -126,8 +138,12 @@ ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres
 SESSION=$!
 echo "select 'before ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >"$LAB/session.in"
 wait_until "the session answered once" 10 grep -q "^before " "$LAB/session.out"
+stop_started=$(now)
 stop_pglvsd
+stop_seconds=$(echo "$(now) - $stop_started" | bc)
+[ "$(echo "$stop_seconds < 1" | bc)" = 1 ] || fail "pglvsd took ${stop_seconds}s to stop on SIGTERM"
 grep -q "the IPVS table is left in place" "$PGLVSD_LOG" || fail "pglvsd did not leave the table on SIGTERM"
+log "pglvsd stopped $(echo "$stop_seconds" | cut -c1-5)s after SIGTERM"
 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "the table changed when pglvsd stopped"
 ipvsadm -e -t "$READER_VIP:$READ_PORT" -r "$(node_ip 2):$READ_PORT" -g -w 9
 dry=$("$PGLVSD" once --dry-run -c "$LAB/pglvsd.yaml") || fail "pglvsd once --dry-run: $dry"
@@ -232,6 +248,8 @@ log "node2 (now the primary) stopped taking reads $(echo "$(now) - $promoted" | 
 wait_until "pool = node3 (3) and node4 (1) under the new writer" 30 \
   pool_is "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
 log "pool right $(echo "$(now) - $promoted" | bc | cut -c1-5)s after the promotion"
+wait_until "the second service follows: node3 and node4 at weight 4" 15 \
+  pool_of_is 6432 "$(node_ip 3):$READ_PORT Masq 4" "$(node_ip 4):$READ_PORT Masq 4"
 wait_until "node3 and node4 streaming from node2" 30 streaming_is 2 "$(node_ip 4),node3"
 rm -f "$LAB/watch-empty"
 show_pool
@@ -263,5 +281,17 @@ if daemon_log | grep -aq "$LAB_PASSWORD"; then fail "the password appeared in pg
 if grep -q "$LAB_PASSWORD" "$LAB/run/status.json"; then fail "the password appeared in the status file"; fi
 if echo "$status_output" | grep -q "$LAB_PASSWORD"; then fail "the password appeared in pglvsd status"; fi
 pass "the password never appeared in pglvsd's log, journal entries, status file or status output"
+
+log "on_stop: remove deletes the daemon's own services, and only those"
+ipvsadm -A -t 10.0.0.201:80 -s rr
+sed 's/^poll_interval: 500ms$/poll_interval: 500ms\non_stop: remove/' "$LAB/pglvsd.yaml" > "$LAB/pglvsd-remove.yaml"
+: > "$LAB/notify.log"
+start_pglvsd "$LAB/pglvsd-remove.yaml"
+wait_until "ready" 15 grep -q READY=1 "$LAB/notify.log"
+stop_pglvsd
+table=$(ipvsadm -Ln)
+grep -q "$READER_VIP:" <<<"$table" && fail "on_stop: remove left the daemon's services: $table"
+grep -q "TCP  10.0.0.201:80 rr" <<<"$table" || fail "on_stop: remove touched a service it does not own: $table"
+pass "on_stop: remove deleted TCP $READER_VIP:5432 and :6432 and left TCP 10.0.0.201:80 alone"
 echo "lab: all assertions passed"
 exit 0
