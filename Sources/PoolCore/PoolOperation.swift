@@ -8,6 +8,15 @@ public enum PoolOperation: Hashable, Sendable, CustomStringConvertible {
     case editRealServer(Destination, name: String, previousWeight: UInt32)
     case removeRealServer(SocketEndpoint)
 
+    /// The real server the operation changes, if it changes one.
+    public var realServer: SocketEndpoint? {
+        switch self {
+        case .addRealServer(let destination, _), .editRealServer(let destination, _, _): return destination.endpoint
+        case .removeRealServer(let endpoint): return endpoint
+        case .addService, .editService: return nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .addService(let service): return "add service \(service.key) scheduler \(service.scheduler)"

@@ -30,6 +30,9 @@ final class ReconcileLoop: @unchecked Sendable {
     private var lastStatus = ""
     /// Each service's pool after the last cycle, for STATUS and `pglvsd status`.
     private var summaries: [String: CycleResult] = [:]
+    /// Each service's desired members last cycle: a kernel change needed while they stayed the
+    /// same is drift (someone edited the table by hand).
+    private var lastMembers: [String: [PoolMember]] = [:]
     private var cycleFailed = false
     private var lastWriterAddress: String?
     private var cycles = 0
@@ -319,6 +322,9 @@ final class ReconcileLoop: @unchecked Sendable {
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result
+            let previousMembers = lastMembers[configured.name]
+            lastMembers[configured.name] = result.members
+            let explained = Set(result.transitions.map(\.endpoint))
 
             for transition in result.transitions {
                 serviceLogger.info("\(transition)", metadata: [
@@ -337,7 +343,17 @@ final class ReconcileLoop: @unchecked Sendable {
                 }
                 try apply(operation, to: key)
                 kernelOperations += 1
-                serviceLogger.info("kernel: \(operation)", metadata: operationMetadata(operation))
+                // One info line per pool change: a change a transition already announced is
+                // debug; one needed while the decision stood still is drift, repaired.
+                let metadata = operationMetadata(operation)
+                if let endpoint = operation.realServer, explained.contains(endpoint) {
+                    serviceLogger.debug("kernel: \(operation)", metadata: metadata)
+                } else if previousMembers == result.members {
+                    serviceLogger.warning("drift repaired (the kernel table was changed outside pglvsd): \(operation)",
+                                          metadata: metadata)
+                } else {
+                    serviceLogger.info("kernel: \(operation)", metadata: metadata)
+                }
             }
         } catch {
             kernelErrors += 1
