@@ -29,9 +29,12 @@ public struct PoolMember: Hashable, Sendable, CustomStringConvertible {
     public var forwarding: ForwardingMethod
     public var role: Role
     public var lagBytes: Int64?
+    /// When the server last changed role (joined, started draining), on the caller's clock.
+    public var since: Double?
 
     public init(name: String, endpoint: SocketEndpoint, weight: UInt32, weightSource: WeightSource,
-                forwarding: ForwardingMethod, role: Role = .serving, lagBytes: Int64? = nil) {
+                forwarding: ForwardingMethod, role: Role = .serving, lagBytes: Int64? = nil, since: Double? = nil) {
+        self.since = since
         self.name = name
         self.endpoint = endpoint
         self.weight = weight

@@ -85,6 +85,8 @@ public struct TrackedServer: Hashable, Sendable {
     public var badStreak = 0
     public var lastReason: ExclusionReason?
     public var lastSeenByWriter: Double?
+    /// When the server last joined, started draining or left (the caller's clock).
+    public var lastChange: Double?
     public var lagBytes: Int64?
 }
 
@@ -93,6 +95,7 @@ public struct TrackedServer: Hashable, Sendable {
 public struct PoolTracker: Hashable, Sendable {
     public private(set) var servers: [SocketEndpoint: TrackedServer] = [:]
     public private(set) var fallbackActive = false
+    private var fallbackSince: Double?
 
     /// Adopts what the kernel already holds, so a restart neither flushes nor re-adds: servers
     /// with weight are in the pool, weight-0 ones count as draining.
@@ -101,7 +104,8 @@ public struct PoolTracker: Hashable, Sendable {
             let name = names[destination.endpoint] ?? destination.endpoint.address.description
             servers[destination.endpoint] = TrackedServer(
                 name: name, endpoint: destination.endpoint,
-                status: destination.weight > 0 ? .inPool : .draining(since: now, reason: .notInReplication))
+                status: destination.weight > 0 ? .inPool : .draining(since: now, reason: .notInReplication),
+                lastChange: now)
         }
     }
 
@@ -134,6 +138,7 @@ public struct PoolTracker: Hashable, Sendable {
                 let idle = counts.map { $0.active + $0.inactive == 0 } ?? true
                 if idle || input.now - since >= policy.drainTimeoutSeconds {
                     server.status = .out
+                    server.lastChange = input.now
                     transitions.append(PoolTransition(name: server.name, endpoint: endpoint, kind: .drained))
                 }
             }
@@ -235,6 +240,7 @@ public struct PoolTracker: Hashable, Sendable {
             server.lagBytes = lagBytes
             if server.status != .inPool && server.goodStreak >= policy.rise {
                 server.status = .inPool
+                server.lastChange = now
                 transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .joined))
             }
         case .bad(let reason):
@@ -265,6 +271,7 @@ public struct PoolTracker: Hashable, Sendable {
 
     private func leave(_ server: inout TrackedServer, reason: ExclusionReason, drain: Bool, now: Double,
                        transitions: inout [PoolTransition]) {
+        server.lastChange = now
         if drain {
             server.status = .draining(since: now, reason: reason)
             transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .draining(reason)))
@@ -286,7 +293,7 @@ public struct PoolTracker: Hashable, Sendable {
             }
             let (listed, source) = policy.weight(name: server.name, address: server.endpoint.address)
             var member = PoolMember(name: server.name, endpoint: server.endpoint, weight: 0, weightSource: source,
-                                    forwarding: policy.forwarding, lagBytes: server.lagBytes)
+                                    forwarding: policy.forwarding, lagBytes: server.lagBytes, since: server.lastChange)
             switch server.status {
             case .out:
                 continue
@@ -316,11 +323,15 @@ public struct PoolTracker: Hashable, Sendable {
             return
         }
         if needed {
-            if !fallbackActive { transitions.append(PoolTransition(name: "primary", endpoint: primary, kind: .fallbackStarted)) }
+            if !fallbackActive {
+                transitions.append(PoolTransition(name: "primary", endpoint: primary, kind: .fallbackStarted))
+                fallbackSince = input.now
+            }
             fallbackActive = true
             members.removeAll { $0.endpoint == primary }
             members.append(PoolMember(name: "primary", endpoint: primary, weight: max(policy.defaultWeight, 1),
-                                      weightSource: .defaultWeight, forwarding: policy.forwarding, role: .fallback))
+                                      weightSource: .defaultWeight, forwarding: policy.forwarding, role: .fallback,
+                                      since: fallbackSince))
         } else if fallbackActive {
             fallbackActive = false
             transitions.append(PoolTransition(name: "primary", endpoint: primary, kind: .fallbackEnded))

@@ -74,6 +74,11 @@ final class ReconcileLoop: @unchecked Sendable {
         timer.resume()
     }
 
+    /// A monotonic reading of `now` as a date (for status output only).
+    private func wallClock(_ monotonic: Double) -> Date {
+        Date(timeIntervalSinceNow: monotonic - now)
+    }
+
     private var now: Double {
         let elapsed = ContinuousClock.now - started
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
@@ -147,7 +152,7 @@ final class ReconcileLoop: @unchecked Sendable {
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map {
                     StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
-                                      minPool: service.policy.minPool)
+                                      minPool: service.policy.minPool, wallClock: wallClock)
                 }
             })
         let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)

@@ -61,7 +61,8 @@ struct Status: ParsableCommand {
             lines.append("\(pool.name) \(pool.virtualService): \(serving) serving of \(pool.members.count)")
             for member in pool.members {
                 let lag = member.lagBytes.map { " lag \($0) bytes" } ?? ""
-                lines.append("  \(member.name) \(member.address):\(member.port) weight \(member.weight) \(member.state)\(lag)")
+                let since = member.since.map { " since \($0.formatted(.iso8601))" } ?? ""
+                lines.append("  \(member.name) \(member.address):\(member.port) weight \(member.weight) \(member.state)\(lag)\(since)")
             }
             for excluded in pool.excluded { lines.append("  not serving: \(excluded.name): \(excluded.reason)") }
             for warning in pool.warnings { lines.append("  warning: \(warning)") }

@@ -19,6 +19,8 @@ struct StatusReport: Codable {
         var weight: UInt32
         var state: String
         var lagBytes: Int64?
+        /// When the server last joined or started draining.
+        var since: Date?
     }
 
     struct Excluded: Codable {
@@ -61,11 +63,13 @@ struct StatusReport: Codable {
         return try decoder.decode(StatusReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
-    static func pool(name: String, service: String, result: CycleResult, minPool: Int) -> Pool {
+    /// - Parameter wallClock: turns the tracker's monotonic seconds into a date.
+    static func pool(name: String, service: String, result: CycleResult, minPool: Int,
+                     wallClock: (Double) -> Date) -> Pool {
         Pool(name: name, virtualService: service,
              members: result.members.map {
                  Member(name: $0.name, address: $0.endpoint.address.description, port: $0.endpoint.port,
-                        weight: $0.weight, state: $0.role.description, lagBytes: $0.lagBytes)
+                        weight: $0.weight, state: $0.role.description, lagBytes: $0.lagBytes, since: $0.since.map(wallClock))
              },
              excluded: result.exclusions.map { Excluded(name: $0.name, reason: $0.reason.description) },
              warnings: result.warnings, minPool: minPool)

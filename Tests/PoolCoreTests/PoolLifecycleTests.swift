@@ -15,6 +15,15 @@ import LVSModel
         #expect(second.transitions.map(\.description) == ["node2 10.0.0.12:5432 joined the pool"])
     }
 
+    @Test func membersCarryTheTimeOfTheirLastChange() {
+        var run = PoolRun(policy: PoolPolicy(rise: 2, fall: 1, removal: .quiesce))
+        _ = run.rows(node2)                                   // t=1
+        #expect(run.rows(node2).members.first?.since == 2)    // joined at t=2
+        #expect(run.rows(node2).members.first?.since == 2)    // unchanged at t=3
+        run.connections = [at("10.0.0.12"): ConnectionCounts(active: 1, inactive: 0)]
+        #expect(run.rows().members.first?.since == 4)         // draining since t=4
+    }
+
     @Test func oneBadObservationDoesNotRemoveAServerWhenFallIsTwo() {
         var run = PoolRun(policy: PoolPolicy(rise: 1, fall: 2, removal: .delete))
         _ = run.rows(node2)

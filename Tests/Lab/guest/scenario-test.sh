@@ -99,7 +99,7 @@ grep -q "READY=1" "$LAB/notify.log" || fail "no READY=1 on NOTIFY_SOCKET: $(cat 
 grep -q "STATUS=reader 2/2 serving, bouncer 2/2 serving; writer reachable" "$LAB/notify.log" || fail "no pool STATUS on NOTIFY_SOCKET: $(cat "$LAB/notify.log")"
 pass "sd_notify: READY=1, WATCHDOG=1 and STATUS=$(grep -ao 'STATUS=[^W]*' "$LAB/notify.log" | tail -1) seen by a NOTIFY_SOCKET listener"
 status_output=$("$PGLVSD" status -c "$LAB/pglvsd.yaml") || fail "pglvsd status exited $?: $status_output"
-grep -q "node2 $(node_ip 2):$READ_PORT weight 2 serving" <<<"$status_output" || fail "pglvsd status: $status_output"
+grep -q "node2 $(node_ip 2):$READ_PORT weight 2 serving lag [0-9]* bytes since 20" <<<"$status_output" || fail "pglvsd status: $status_output"
 grep -q "^pglvsd_pool_serving{pool=\"reader\",virtual_service=\"TCP $READER_VIP:$READ_PORT\"} 2$" "$LAB/pglvsd.prom" \
   || fail "metrics: $(cat "$LAB/pglvsd.prom")"
 grep -q "^pglvsd_real_server_weight{.*real_server=\"$(node_ip 3):$READ_PORT\",name=\"node3\"} 3$" "$LAB/pglvsd.prom" \
