@@ -45,6 +45,8 @@ let package = Package(
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        // Real PostgreSQL 15 servers with streaming replication on loopback (scripts/test starts them).
+        .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),

@@ -45,6 +45,9 @@ public final class PostgresConnection {
     /// True while libpq believes the connection is usable.
     public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
 
+    /// server_version_num of the server, e.g. 150018.
+    public var serverVersion: Int { Int(PQserverVersion(connection)) }
+
     /// The server's address as libpq connected to it (`host` or `hostaddr`).
     public var serverHost: String {
         PQhost(connection).map { String(cString: $0) } ?? ""

@@ -8,21 +8,56 @@ public struct WalSender: Hashable, Sendable {
     public var state: String
     /// async, potential, sync, quorum.
     public var syncState: String
-    /// Bytes between the writer's current WAL position and the standby's replay position;
-    /// nil when the standby has not reported a replay position (base backups, pg_receivewal).
+    public var sentLSN: String?
+    public var writeLSN: String?
+    public var flushLSN: String?
+    /// nil for rows that are not replicas (pg_basebackup, pg_receivewal before it reports).
+    public var replayLSN: String?
+    /// Bytes between the writer's current WAL position and the standby's replay position.
     public var replayLagBytes: Int64?
     /// replay_lag in seconds; nil when idle and caught up (PostgreSQL reports NULL then).
     public var replayLagSeconds: Double?
+    /// When the standby last replied (PostgreSQL 12+), as PostgreSQL prints it.
+    public var replyTime: String?
 
-    public init(pid: Int32, applicationName: String, clientAddress: String?, state: String,
-                syncState: String, replayLagBytes: Int64?, replayLagSeconds: Double? = nil) {
-        self.replayLagSeconds = replayLagSeconds
+    public init(pid: Int32, applicationName: String, clientAddress: String?, state: String, syncState: String,
+                sentLSN: String? = nil, writeLSN: String? = nil, flushLSN: String? = nil, replayLSN: String? = nil,
+                replayLagBytes: Int64?, replayLagSeconds: Double? = nil, replyTime: String? = nil) {
         self.pid = pid
         self.applicationName = applicationName
         self.clientAddress = clientAddress
         self.state = state
         self.syncState = syncState
+        self.sentLSN = sentLSN
+        self.writeLSN = writeLSN
+        self.flushLSN = flushLSN
+        self.replayLSN = replayLSN
         self.replayLagBytes = replayLagBytes
+        self.replayLagSeconds = replayLagSeconds
+        self.replyTime = replyTime
+    }
+
+    /// A row that streams WAL to a standby, as opposed to a base backup or pg_receivewal
+    /// (state other than streaming/catchup, or no replay position).
+    public var isReplica: Bool {
+        (state == "streaming" || state == "catchup") && replayLSN != nil
+    }
+
+    /// Reads one row by column name, so the same code serves every server version's columns.
+    static func parse(_ row: [String: String?]) -> WalSender? {
+        func text(_ name: String) -> String? { row[name] ?? nil }
+        guard let pidText = text("pid"), let pid = Int32(pidText) else { return nil }
+        return WalSender(
+            pid: pid,
+            applicationName: text("application_name") ?? "",
+            clientAddress: text("client_addr"),
+            state: text("state") ?? "",
+            syncState: text("sync_state") ?? "",
+            sentLSN: text("sent_lsn"), writeLSN: text("write_lsn"), flushLSN: text("flush_lsn"),
+            replayLSN: text("replay_lsn"),
+            replayLagBytes: text("replay_lag_bytes").flatMap { Int64($0) },
+            replayLagSeconds: text("replay_lag_seconds").flatMap { Double($0) },
+            replyTime: text("reply_time"))
     }
 }
 
@@ -32,6 +67,10 @@ public struct WriterReport: Hashable, Sendable {
     public var inRecovery: Bool
     /// The address the connection reached (inet_server_addr()), nil over a Unix socket.
     public var serverAddress: String?
+    /// The writer's timeline.
+    public var timeline: Int?
+    /// server_version_num, e.g. 150018.
+    public var serverVersion: Int
     public var walSenders: [WalSender]
 }
 
@@ -40,53 +79,72 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var inRecovery: Bool
     /// Seconds since the last replayed transaction's commit (pg_last_xact_replay_timestamp()).
     public var replayDelaySeconds: Double?
+    /// pg_last_wal_replay_lsn().
+    public var replayLSN: String?
+    /// True when its WAL receiver is streaming (pg_stat_wal_receiver.status).
+    public var receiverStreaming: Bool
 }
 
 extension PostgresConnection {
-    /// The query the writer answers each poll. Byte lag is NULL on a standby, where
-    /// pg_current_wal_lsn() would raise an error.
-    static let writerReportSQL = """
-        SELECT pg_is_in_recovery() AS in_recovery, r.pid, r.application_name, host(r.client_addr) AS client_addr,
-               r.state, r.sync_state,
-               CASE WHEN pg_is_in_recovery() THEN NULL
-                    ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes,
-               extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds,
-               host(inet_server_addr()) AS server_addr
-        FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication AS r ON true
-        """
+    /// The writer's query for a server version (server_version_num). Byte lag and timeline are
+    /// NULL on a standby, where pg_current_wal_lsn() would raise an error; the timeline is read
+    /// from the current WAL file's name, which (unlike the last checkpoint's) is right at once
+    /// after a promotion; reply_time exists from 12 on.
+    static func writerReportSQL(serverVersion: Int) -> String {
+        let replyTime = serverVersion >= 120000 ? "r.reply_time::text" : "NULL::text"
+        return """
+            SELECT pg_is_in_recovery() AS in_recovery, host(inet_server_addr()) AS server_addr,
+                   CASE WHEN pg_is_in_recovery() THEN NULL
+                        ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS timeline,
+                   r.pid, r.application_name, host(r.client_addr) AS client_addr, r.state, r.sync_state,
+                   r.sent_lsn::text, r.write_lsn::text, r.flush_lsn::text, r.replay_lsn::text,
+                   CASE WHEN pg_is_in_recovery() THEN NULL
+                        ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes,
+                   extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds,
+                   \(replyTime) AS reply_time
+            FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication AS r ON true
+            """
+    }
 
-    /// Reads pg_is_in_recovery() and pg_stat_replication in one round trip.
+    /// Reads pg_is_in_recovery(), the timeline and pg_stat_replication in one round trip.
     public func writerReport() throws(PostgresError) -> WriterReport {
-        let result = try query(PostgresConnection.writerReportSQL)
-        guard let first = result.rows.first, let recovery = first[0] else {
+        let version = serverVersion
+        let result = try query(PostgresConnection.writerReportSQL(serverVersion: version))
+        return try PostgresConnection.writerReport(from: result, serverVersion: version)
+    }
+
+    static func writerReport(from result: QueryResult, serverVersion: Int) throws(PostgresError) -> WriterReport {
+        guard !result.rows.isEmpty else {
             throw PostgresError(code: .unexpectedResult, message: "writer report returned no row")
         }
-        var senders: [WalSender] = []
-        for row in result.rows {
-            // The LEFT JOIN yields one all-NULL sender row when there are no WAL senders.
-            guard let pidText = row[1], let pid = Int32(pidText) else { continue }
-            senders.append(WalSender(
-                pid: pid,
-                applicationName: row[2] ?? "",
-                clientAddress: row[3],
-                state: row[4] ?? "",
-                syncState: row[5] ?? "",
-                replayLagBytes: row[6].flatMap { Int64($0) },
-                replayLagSeconds: row[7].flatMap { Double($0) }))
+        let first = result.row(0)
+        guard let recovery = first["in_recovery"] ?? nil else {
+            throw PostgresError(code: .unexpectedResult, message: "writer report without pg_is_in_recovery()")
         }
-        return WriterReport(inRecovery: recovery == "t", serverAddress: first[8], walSenders: senders)
+        // The LEFT JOIN yields one all-NULL sender row when there are no WAL senders.
+        let senders = (0..<result.rows.count).compactMap { WalSender.parse(result.row($0)) }
+        return WriterReport(inRecovery: recovery == "t", serverAddress: first["server_addr"] ?? nil,
+                            timeline: (first["timeline"] ?? nil).flatMap { Int($0) },
+                            serverVersion: serverVersion, walSenders: senders)
     }
 
     static let replicaStatusSQL = """
-        SELECT pg_is_in_recovery(), extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
+        SELECT pg_is_in_recovery() AS in_recovery,
+               extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_delay,
+               pg_last_wal_replay_lsn()::text AS replay_lsn,
+               (SELECT status FROM pg_stat_wal_receiver) AS receiver_status
         """
 
-    /// A replica's own view: pg_is_in_recovery() and how long ago it last replayed a transaction.
+    /// A replica's own view: pg_is_in_recovery(), replay position and delay, WAL receiver state.
     public func replicaStatus() throws(PostgresError) -> ReplicaStatus {
         let result = try query(PostgresConnection.replicaStatusSQL)
-        guard let row = result.rows.first, let recovery = row[0] else {
+        guard !result.rows.isEmpty, let recovery = result.row(0)["in_recovery"] ?? nil else {
             throw PostgresError(code: .unexpectedResult, message: "replica status returned no row")
         }
-        return ReplicaStatus(inRecovery: recovery == "t", replayDelaySeconds: row[1].flatMap { Double($0) })
+        let row = result.row(0)
+        return ReplicaStatus(inRecovery: recovery == "t",
+                             replayDelaySeconds: (row["replay_delay"] ?? nil).flatMap { Double($0) },
+                             replayLSN: row["replay_lsn"] ?? nil,
+                             receiverStreaming: (row["receiver_status"] ?? nil) == "streaming")
     }
 }

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+@testable import Postgres
+
+/// The Postgres module against real servers with real streaming replication on loopback.
+@Suite(.serialized, .enabled(if: LoopbackCluster.directory != nil, LoopbackCluster.skipReason))
+struct WriterAndReplicaViewTests {
+    @Test func theWriterReportsEveryFieldOfBothReplicas() throws {
+        #expect(LoopbackCluster.healthy(), "replicas did not stream and catch up")
+        let writer = try PostgresConnection(conninfo: LoopbackCluster.primary)
+        let report = try writer.writerReport()
+        #expect(report.inRecovery == false)
+        #expect(report.timeline == 1)
+        #expect(report.serverAddress == "127.0.0.1")
+        #expect(report.serverVersion >= 150_000)
+        let senders = report.walSenders.sorted { $0.applicationName < $1.applicationName }
+        #expect(senders.map(\.applicationName) == ["replica1", "replica2"])
+        for sender in senders {
+            #expect(sender.clientAddress == "127.0.0.1")
+            #expect(sender.state == "streaming")
+            #expect(sender.syncState == "async")
+            #expect(sender.isReplica)
+            #expect(sender.sentLSN != nil && sender.writeLSN != nil && sender.flushLSN != nil && sender.replayLSN != nil)
+            #expect(sender.replayLagBytes == 0)
+            #expect(sender.replyTime != nil)
+        }
+    }
+
+    @Test func aReplicaReportsItselfAsAStreamingStandby() throws {
+        #expect(LoopbackCluster.healthy())
+        let status = try PostgresConnection(conninfo: LoopbackCluster.replica1).replicaStatus()
+        #expect(status.inRecovery)
+        #expect(status.receiverStreaming)
+        #expect(status.replayLSN != nil)
+        let primary = try PostgresConnection(conninfo: LoopbackCluster.primary).replicaStatus()
+        #expect(primary.inRecovery == false)
+        #expect(primary.receiverStreaming == false)
+    }
+
+    @Test func pausedReplayShowsAsByteLagOnTheWriter() throws {
+        #expect(LoopbackCluster.healthy())
+        let replica = try PostgresConnection(conninfo: LoopbackCluster.replica1)
+        let writer = try PostgresConnection(conninfo: LoopbackCluster.primary)
+        _ = try replica.query("SELECT pg_wal_replay_pause()")
+        defer { _ = try? replica.query("SELECT pg_wal_replay_resume()") }
+        _ = try writer.query("DROP TABLE IF EXISTS lag_probe")
+        _ = try writer.query("CREATE TABLE lag_probe AS SELECT g, repeat('x', 200) AS filler FROM generate_series(1, 20000) g")
+        var lagging: WalSender?
+        let lagged = LoopbackCluster.eventually(15) {
+            lagging = try writer.writerReport().walSenders.first { $0.applicationName == "replica1" }
+            return (lagging?.replayLagBytes ?? 0) > 2 * 1024 * 1024
+        }
+        #expect(lagged, "replica1's byte lag never passed 2 MiB: \(String(describing: lagging))")
+        #expect(lagging?.state == "streaming")
+        #expect(LoopbackCluster.eventually(15) {
+            try writer.writerReport().walSenders.first { $0.applicationName == "replica2" }?.replayLagBytes == 0
+        }, "replica2 should catch up while replica1 is paused")
+        _ = try replica.query("SELECT pg_wal_replay_resume()")
+        #expect(LoopbackCluster.eventually(15) {
+            try writer.writerReport().walSenders.first { $0.applicationName == "replica1" }?.replayLagBytes == 0
+        }, "replica1 did not catch up after resume")
+    }
+
+    @Test func aWriterConninfoThatReachesAStandbyIsReportedAsSuch() throws {
+        let report = try PostgresConnection(conninfo: LoopbackCluster.replica2).writerReport()
+        #expect(report.inRecovery)
+        #expect(report.timeline == nil)
+        #expect(report.walSenders.isEmpty)
+    }
+
+    @Test func aKilledReplicaIsGoneOnItsOpenConnection() throws {
+        #expect(LoopbackCluster.healthy())
+        let probe = try PostgresConnection(conninfo: LoopbackCluster.replica2)
+        #expect(try probe.replicaStatus().inRecovery)
+        let pidFile = LoopbackCluster.dataDirectory("replica2") + "/postmaster.pid"
+        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        let postmaster = try #require(Int32(pidText))
+        #expect(kill(postmaster, SIGKILL) == 0)
+        defer {
+            _ = LoopbackCluster.eventually(10) { kill(postmaster, 0) != 0 }
+            try? FileManager.default.removeItem(atPath: pidFile)
+            try? LoopbackCluster.start("replica2")
+            _ = LoopbackCluster.healthy()
+        }
+        var failure: PostgresError?
+        let noticed = LoopbackCluster.eventually(10) {
+            do {
+                _ = try probe.replicaStatus()
+                return false
+            } catch let error as PostgresError {
+                failure = error
+                return true
+            }
+        }
+        #expect(noticed, "the open connection kept answering after the postmaster died")
+        #expect(failure?.isServerGone == true, "not classified as gone: \(String(describing: failure))")
+        // A new connection is refused: also gone, not merely slow.
+        do {
+            _ = try PostgresConnection(conninfo: LoopbackCluster.replica2)
+            Issue.record("a connection to a dead replica succeeded")
+        } catch {
+            #expect(error.isServerGone, "refused connection not classified as gone: \(error)")
+        }
+    }
+
+    @Test func aStoppedPrimaryIsGone() throws {
+        #expect(LoopbackCluster.healthy())
+        let writer = try PostgresConnection(conninfo: LoopbackCluster.primary)
+        try LoopbackCluster.pgctl(["-D", LoopbackCluster.dataDirectory("primary"), "-m", "fast", "-w", "stop"])
+        defer {
+            try? LoopbackCluster.start("primary")
+            _ = LoopbackCluster.healthy()
+        }
+        do {
+            _ = try writer.writerReport()
+            Issue.record("a stopped primary answered")
+        } catch {
+            #expect(error.isServerGone, "\(error)")
+            #expect(error.code == .connectionLost)
+        }
+        do {
+            _ = try PostgresConnection(conninfo: LoopbackCluster.primary)
+            Issue.record("a connection to a stopped primary succeeded")
+        } catch {
+            #expect(error.isServerGone, "\(error)")
+            #expect(error.code == .connectionFailed)
+        }
+    }
+}
