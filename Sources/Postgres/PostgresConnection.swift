@@ -45,6 +45,16 @@ public final class PostgresConnection {
     /// True while libpq believes the connection is usable.
     public var isHealthy: Bool { PQstatus(connection) == CONNECTION_OK }
 
+    /// The connection's socket, to watch for readability while idle: a server that dies closes
+    /// it, and that is known at once instead of at the next query.
+    public var socketDescriptor: Int32 { PQsocket(connection) }
+
+    /// Reads whatever arrived on an idle connection. Returns false once the connection is
+    /// broken (the server closed it or reset it).
+    public func consumeInput() -> Bool {
+        PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+    }
+
     /// server_version_num of the server, e.g. 150018.
     public var serverVersion: Int { Int(PQserverVersion(connection)) }
 

@@ -49,9 +49,21 @@ final class ReconcileLoop: @unchecked Sendable {
         self.configuration = configuration
         self.logger = logger
         self.writer = WriterObserver(conninfo: configuration.writer.conninfo, logger: logger)
-        self.prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo)
+        self.prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo,
+                                    queue: queue, onGone: { _ in })
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
+        prober = makeProber()
+    }
+
+    /// The prober reports a replica whose connection broke (its postmaster died) at once, and
+    /// the loop reconciles right away instead of at the next poll.
+    private func makeProber() -> ReplicaProber {
+        ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, queue: queue) { [weak self] address in
+            guard let self, !self.dryRun else { return }
+            self.logger.info("probe connection to \(address) broke; reconciling now", metadata: ["real_server.address": "\(address)"])
+            self.cycle()
+        }
     }
 
     func start() {
@@ -219,7 +231,7 @@ final class ReconcileLoop: @unchecked Sendable {
         configuration = loaded
         if loaded.writer != old.writer { writer = WriterObserver(conninfo: loaded.writer.conninfo, logger: logger) }
         if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer {
-            prober = ReplicaProber(conninfo: loaded.replicaConninfo ?? loaded.writer.conninfo)
+            prober = makeProber()
         }
         if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
         let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })

@@ -9,14 +9,49 @@ import Postgres
 final class ReplicaProber: @unchecked Sendable {
     private let conninfo: String
     private var connections: [IPAddress: PostgresConnection] = [:]
+    /// Read sources on idle probe connections: a postmaster that dies closes the socket.
+    private var watches: [IPAddress: any DispatchSourceRead] = [:]
+    private let queue: DispatchQueue
+    private let onGone: @Sendable (IPAddress) -> Void
 
-    init(conninfo: String) {
+    /// - Parameters:
+    ///   - queue: the serial queue the prober is used from; socket events arrive on it.
+    ///   - onGone: called (on `queue`) when an idle probe connection breaks.
+    init(conninfo: String, queue: DispatchQueue, onGone: @escaping @Sendable (IPAddress) -> Void) {
         self.conninfo = conninfo
+        self.queue = queue
+        self.onGone = onGone
+    }
+
+    deinit {
+        watches.values.forEach { $0.cancel() }
+    }
+
+    /// Watches each healthy connection's socket until the next probe.
+    private func watch(_ address: IPAddress, _ connection: PostgresConnection) {
+        watches[address]?.cancel()
+        let descriptor = connection.socketDescriptor
+        guard descriptor >= 0 else { return }
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        source.setEventHandler { [weak self, weak connection] in
+            guard let self, let connection else { return }
+            if !connection.consumeInput() {
+                source.cancel()
+                self.watches[address] = nil
+                self.connections[address] = nil
+                self.onGone(address)
+            }
+        }
+        watches[address] = source
+        source.resume()
     }
 
     /// Probes every endpoint concurrently; returns when all have answered or failed.
     func probe(_ endpoints: Set<SocketEndpoint>) -> [SocketEndpoint: ReplicaProbe] {
         let targets = Array(endpoints)
+        // The probe queries use the sockets now; watching resumes afterwards.
+        watches.values.forEach { $0.cancel() }
+        watches = [:]
         // Connections of servers no longer probed are closed.
         let wanted = Set(targets.map(\.address))
         for address in connections.keys where !wanted.contains(address) { connections[address] = nil }
@@ -44,6 +79,7 @@ final class ReplicaProber: @unchecked Sendable {
         for (index, endpoint) in targets.enumerated() {
             connections[endpoint.address] = opened[index]
             answers[endpoint] = results[index]
+            if let connection = opened[index] { watch(endpoint.address, connection) }
         }
         return answers
     }
