@@ -35,6 +35,12 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
         return markers.contains { message.contains($0) } || sqlState == "57P01" || sqlState == "57P03"
     }
 
+    /// The first line of the message (libpq adds hint lines such as "This probably means the
+    /// server terminated abnormally"), for one-line reasons in logs and status.
+    public var summary: String {
+        String(message.split(separator: "\n", maxSplits: 1).first ?? "")
+    }
+
     public var description: String {
         let state = sqlState.map { " [\($0)]" } ?? ""
         return "\(message)\(state)"

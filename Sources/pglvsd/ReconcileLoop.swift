@@ -269,7 +269,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func observeWriter() -> WriterReport? {
         switch writer.report() {
         case .failure(let error):
-            noteWriterProblem("writer unreachable: \(error)")
+            noteWriterProblem("writer unreachable: \(error.summary)")
             return nil
         case .success(let report) where report.inRecovery:
             noteWriterProblem("the writer conninfo reaches a standby, not a writer")

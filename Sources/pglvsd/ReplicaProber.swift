@@ -98,7 +98,7 @@ final class ReplicaProber: @unchecked Sendable {
             let status = try connection.replicaStatus()
             return (status.inRecovery ? .standby(replayDelaySeconds: status.replayDelaySeconds) : .notInRecovery, connection)
         } catch {
-            return (error.isServerGone ? .gone(error.message) : .unreachable(error.message), nil)
+            return (error.isServerGone ? .gone(error.summary) : .unreachable(error.summary), nil)
         }
     }
 }

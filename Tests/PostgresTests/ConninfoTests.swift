@@ -32,3 +32,16 @@ import Testing
                 == #"missing "…" after "…" in connection info string"#)
     }
 }
+
+@Suite struct PostgresErrorTests {
+    @Test func theSummaryIsTheFirstLine() {
+        let error = PostgresError(code: .connectionLost, message: "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally")
+        #expect(error.summary == "server closed the connection unexpectedly")
+        #expect(error.isServerGone)
+    }
+
+    @Test func aTimeoutIsNotGone() {
+        #expect(!PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.100\", port 5432 failed: timeout expired").isServerGone)
+        #expect(PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.13\", port 5432 failed: Connection refused").isServerGone)
+    }
+}
