@@ -48,7 +48,8 @@ final class ReconcileLoop: @unchecked Sendable {
         self.dryRun = dryRun
         self.configuration = configuration
         self.logger = logger
-        self.writer = WriterObserver(conninfo: configuration.writer.conninfo, logger: logger)
+        self.writer = WriterObserver(conninfo: configuration.writer.conninfo)
+        // A placeholder until self is complete; the real prober reports broken connections to the loop.
         self.prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo,
                                     queue: queue, onGone: { _ in })
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
@@ -61,7 +62,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private func makeProber() -> ReplicaProber {
         ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, queue: queue) { [weak self] address in
             guard let self, !self.dryRun else { return }
-            self.logger.info("probe connection to \(address) broke; reconciling now", metadata: ["real_server.address": "\(address)"])
+            self.logger.info("probe connection to \(address) stirred while idle (server going away?); reconciling now",
+                             metadata: ["real_server.address": "\(address)"])
             self.cycle()
         }
     }
@@ -229,7 +231,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func apply(_ loaded: DaemonConfiguration) {
         let old = configuration
         configuration = loaded
-        if loaded.writer != old.writer { writer = WriterObserver(conninfo: loaded.writer.conninfo, logger: logger) }
+        if loaded.writer != old.writer { writer = WriterObserver(conninfo: loaded.writer.conninfo) }
         if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer {
             prober = makeProber()
         }

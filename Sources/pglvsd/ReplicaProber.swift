@@ -16,7 +16,8 @@ final class ReplicaProber: @unchecked Sendable {
 
     /// - Parameters:
     ///   - queue: the serial queue the prober is used from; socket events arrive on it.
-    ///   - onGone: called (on `queue`) when an idle probe connection breaks.
+    ///   - onGone: called (on `queue`) when something arrives on an idle probe connection:
+    ///     its server is going away (the next probe says how).
     init(conninfo: String, queue: DispatchQueue, onGone: @escaping @Sendable (IPAddress) -> Void) {
         self.conninfo = conninfo
         self.queue = queue
@@ -35,12 +36,13 @@ final class ReplicaProber: @unchecked Sendable {
         let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
         source.setEventHandler { [weak self, weak connection] in
             guard let self, let connection else { return }
-            if !connection.consumeInput() {
-                source.cancel()
-                self.watches[address] = nil
-                self.connections[address] = nil
-                self.onGone(address)
-            }
+            // An idle probe connection receives nothing in normal operation: whatever arrives
+            // (EOF, or the backend's FATAL before it) means the server is going away.
+            let alive = connection.consumeInput()
+            source.cancel()
+            self.watches[address] = nil
+            if !alive { self.connections[address] = nil }
+            self.onGone(address)
         }
         watches[address] = source
         source.resume()

@@ -1,25 +1,26 @@
-import Logging
 import Postgres
 
 /// Keeps one connection to the writer (through the writer VIP) and asks it for its WAL senders.
 final class WriterObserver {
     private let conninfo: String
-    private let logger: Logger
     private var connection: PostgresConnection?
 
-    init(conninfo: String, logger: Logger) {
+    init(conninfo: String) {
         self.conninfo = conninfo
-        self.logger = logger
     }
 
     /// The writer's report, reconnecting first when the last connection broke.
     func report() -> Result<WriterReport, PostgresError> {
         do {
-            if connection == nil || connection?.isHealthy == false {
+            let current: PostgresConnection
+            if let connection, connection.isHealthy {
+                current = connection
+            } else {
                 connection = nil
-                connection = try PostgresConnection(conninfo: conninfo)
+                current = try PostgresConnection(conninfo: conninfo)
+                connection = current
             }
-            return .success(try connection!.writerReport())
+            return .success(try current.writerReport())
         } catch {
             // A failed query may leave a half-open connection: start afresh next cycle.
             connection = nil
