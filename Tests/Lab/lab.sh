@@ -35,7 +35,7 @@ timeout --kill-after=10 "${LAB_TIMEOUT:-600}" linux.uml \
   con=null con0=fd:0,fd:1 \
   LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
   LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 30 ))}" \
-  </dev/null 2>&1 | tr -d '\r'
+  </dev/null 2>&1 | stdbuf -oL tr -d '\r'
 uml_status=${PIPESTATUS[0]}
 set -e
 
