@@ -204,6 +204,21 @@ wait_until "node4 back at weight 1" 10 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
 pass "pglvsd drain / undrain take a server out of rotation and back"
 
+log "partition: node4's link to the LAN goes down"
+ip link set "v-node4" down
+cut=$(now)
+node4_unreachable() { grep -q '"reason" : "probe failed' "$LAB/run/status.json" && grep -B1 '"reason" : "probe failed' "$LAB/run/status.json" | grep -q "$(node_ip 4)"; }
+wait_until "node4 reported unreachable in pglvsd status" 10 node4_unreachable
+log "node4 reported unreachable $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
+wait_until "node4 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
+log "node4 left the pool $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
+ip link set "v-node4" up
+healed=$(now)
+wait_until "node4 back after the link heals" 60 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+log "node4 back $(echo "$(now) - $healed" | bc | cut -c1-5)s after its link came back"
+pass "a replica cut off the network is reported unreachable, leaves, and returns when the link heals"
+
 log "lag: node3 pauses replay while the primary writes ~12 MB of WAL in steps the others keep up with"
 psql_at 3 "select pg_wal_replay_pause()" >/dev/null || fail "pause replay on node3"
 journal_mark=$(wc -l < "$LAB/journal.log")
