@@ -23,22 +23,11 @@ case "$action" in
     stop; rm -rf "$dir"
     mkdir -p "$dir"; chown postgres:postgres "$dir"
     "${as_postgres[@]}" "$bin/initdb" -N -A trust -U postgres -D "$dir/primary" >"$dir/initdb.log" 2>&1
+    cat "$(dirname "$0")/test-cluster.conf" >> "$dir/primary/postgresql.conf"
     cat >> "$dir/primary/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = 55432
 unix_socket_directories = '$dir'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_buffers = 16MB
-max_connections = 30
-wal_level = replica
-max_wal_senders = 10
-wal_keep_size = 128MB
-hot_standby = on
-wal_sender_timeout = 5s
-wal_receiver_status_interval = 1s
-dynamic_shared_memory_type = mmap
 CONF
     "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w -t 60 start >/dev/null
     port=55433

@@ -120,24 +120,11 @@ move_writer_vip() {
 # --- PostgreSQL ------------------------------------------------------------------------------
 
 pg_common_settings() {
+  cat "$LAB_DIR/../../Postgres/test-cluster.conf"
   cat <<CONF
 listen_addresses = '*'
 port = $READ_PORT
 unix_socket_directories = '$1'
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-shared_buffers = 16MB
-max_connections = 30
-wal_level = replica
-max_wal_senders = 10
-wal_keep_size = 64MB
-hot_standby = on
-wal_sender_timeout = 5s
-wal_receiver_status_interval = 1s
-logging_collector = off
-dynamic_shared_memory_type = mmap
-log_line_prefix = '%m [%p] '
 CONF
 }
 
