@@ -129,9 +129,9 @@ struct WriterAndReplicaViewTests {
 }
 
 /// The socket path: an idle connection's socket becomes readable when the server dies, so the
-/// death is known without waiting for the next query.
-@Suite(.serialized, .enabled(if: LoopbackCluster.directory != nil, LoopbackCluster.skipReason))
-struct IdleConnectionDeathTests {
+/// death is known without waiting for the next query. (In the same serialized suite as the
+/// other tests: it kills replica2, which they must not see.)
+extension WriterAndReplicaViewTests {
     @Test func aDeadPostmasterIsSeenOnTheIdleSocket() throws {
         #expect(LoopbackCluster.healthy())
         let probe = try PostgresConnection(conninfo: LoopbackCluster.replica2)
