@@ -127,9 +127,22 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         let probes = prober.probe(probeTargets)
         cycleFailed = false
+        // One dump of the kernel's services per cycle serves every configured service.
+        let kernelServices: [VirtualServiceKey: VirtualService]
+        do {
+            kernelServices = Dictionary(try ipvs.services().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        } catch {
+            cycleFailed = true
+            kernelErrors += 1
+            logger.error("\(error)")
+            reportToServiceManager()
+            publishStatus()
+            return
+        }
         for (service, rows, statics) in plans {
-            reconcile(service, rows: rows, writerAvailable: report != nil, statics: statics, probes: probes,
-                      marks: marks, primary: report?.serverAddress.flatMap { IPAddress($0) })
+            reconcile(service, current: kernelServices[service.service.key], rows: rows, writerAvailable: report != nil,
+                      statics: statics, probes: probes, marks: marks,
+                      primary: report?.serverAddress.flatMap { IPAddress($0) })
         }
         reportToServiceManager()
         publishStatus()
@@ -320,14 +333,14 @@ final class ReconcileLoop: @unchecked Sendable {
         }
     }
 
-    private func reconcile(_ configured: VirtualServiceConfiguration, rows: [ReplicaObservation], writerAvailable: Bool,
+    private func reconcile(_ configured: VirtualServiceConfiguration, current: VirtualService?,
+                           rows: [ReplicaObservation], writerAvailable: Bool,
                            statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
                            marks: [String: MaintenanceMode], primary: IPAddress?) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
             let key = configured.service.key
-            let current = try ipvs.service(key)
             let destinations = current == nil ? [] : try ipvs.destinations(of: key)
             var tracker = trackers[configured.name] ?? PoolTracker(adopting: destinations, now: now)
             let input = CycleInput(
