@@ -7,26 +7,10 @@ import CLibPQ
 public final class PostgresConnection {
     private let connection: OpaquePointer
 
-    /// Opens a connection.
-    /// - Parameters:
-    ///   - conninfo: a libpq connection string or URI; its own settings win over the defaults here.
-    ///   - applicationName: what the server shows in pg_stat_activity.
-    ///   - connectTimeoutSeconds: libpq's connect_timeout unless the conninfo sets one.
-    ///   - overrides: settings that win over the conninfo (a replica probe's host and port).
-    public init(conninfo: String, applicationName: String = "pglvsd", connectTimeoutSeconds: Int = 2,
-                overrides: [(key: String, value: String)] = []) throws(PostgresError) {
-        try Conninfo.validate(conninfo)
-        // Defaults first, then the conninfo expanded from "dbname", so that the user's settings
-        // win; overrides last. Keepalives and tcp_user_timeout bound how long a silently
-        // partitioned server can look alive (about 2 s).
-        let keys = ["connect_timeout", "application_name", "keepalives", "keepalives_idle",
-                    "keepalives_interval", "keepalives_count", "tcp_user_timeout", "dbname"] + overrides.map(\.key)
-        let values = ["\(connectTimeoutSeconds)", applicationName, "1", "1", "1", "1", "2000", conninfo] + overrides.map(\.value)
-        let conn = withCStringArray(keys) { keyPointers in
-            withCStringArray(values) { valuePointers in
-                PQconnectdbParams(keyPointers, valuePointers, 1)
-            }
-        }
+    /// Opens a connection, blocking until it is up or failed (libpq's connect_timeout applies).
+    public init(_ settings: ConnectionSettings) throws(PostgresError) {
+        try Conninfo.validate(settings.conninfo)
+        let conn = settings.withKeywordArrays { keys, values in PQconnectdbParams(keys, values, 1) }
         guard let conn else {
             throw PostgresError(code: .connectionFailed, message: "out of memory allocating a connection")
         }
@@ -36,6 +20,14 @@ public final class PostgresConnection {
             throw PostgresError(code: .connectionFailed, message: message)
         }
         self.connection = conn
+    }
+
+    /// Opens a connection with pglvsd's defaults; `overrides` win over the conninfo.
+    public convenience init(conninfo: String, applicationName: String = "pglvsd", connectTimeoutSeconds: Int = 2,
+                            overrides: [(key: String, value: String)] = []) throws(PostgresError) {
+        try self.init(ConnectionSettings(conninfo: conninfo, applicationName: applicationName,
+                                         overrides: overrides.map { .init($0.key, $0.value) },
+                                         connectTimeoutSeconds: connectTimeoutSeconds))
     }
 
     deinit {
@@ -69,31 +61,25 @@ public final class PostgresConnection {
             throw PostgresError(code: .connectionLost, message: PostgresConnection.errorText(connection))
         }
         defer { PQclear(result) }
-        let status = PQresultStatus(result)
-        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK else {
-            let message = PQresultErrorMessage(result).map { String(cString: $0).trimmingTrailingNewlines() } ?? ""
-            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-            let lost = PQstatus(connection) != CONNECTION_OK
-            throw PostgresError(code: lost ? .connectionLost : .queryFailed,
-                                message: message.isEmpty ? PostgresConnection.errorText(connection) : message,
-                                sqlState: state)
-        }
-        let columnCount = Int(PQnfields(result))
-        let columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
-        var rows: [[String?]] = []
-        let rowCount = Int(PQntuples(result))
-        rows.reserveCapacity(rowCount)
-        for row in 0..<rowCount {
-            rows.append((0..<columnCount).map { column in
-                if PQgetisnull(result, Int32(row), Int32(column)) != 0 { return nil }
-                return String(cString: PQgetvalue(result, Int32(row), Int32(column)))
-            })
-        }
-        return QueryResult(columns: columns, rows: rows)
+        if let error = PostgresError(failedResult: result, of: connection) { throw error }
+        return QueryResult(result)
     }
 
-    private static func errorText(_ conn: OpaquePointer) -> String {
+    static func errorText(_ conn: OpaquePointer) -> String {
         PQerrorMessage(conn).map { String(cString: $0).trimmingTrailingNewlines() } ?? "unknown libpq error"
+    }
+}
+
+extension PostgresError {
+    /// The error a result carries, or nil when it holds rows or a command's success.
+    init?(failedResult result: OpaquePointer, of connection: OpaquePointer) {
+        let status = PQresultStatus(result)
+        if status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK { return nil }
+        let message = PQresultErrorMessage(result).map { String(cString: $0).trimmingTrailingNewlines() } ?? ""
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let lost = PQstatus(connection) != CONNECTION_OK
+        self.init(code: lost ? .connectionLost : .queryFailed,
+                  message: message.isEmpty ? PostgresConnection.errorText(connection) : message, sqlState: state)
     }
 }
 
@@ -102,17 +88,29 @@ public struct QueryResult: Hashable, Sendable {
     public var columns: [String]
     public var rows: [[String?]]
 
+    public init(columns: [String], rows: [[String?]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// Copies a libpq result's rows (NULL as nil).
+    init(_ result: OpaquePointer) {
+        let columnCount = Int(PQnfields(result))
+        columns = (0..<columnCount).map { String(cString: PQfname(result, Int32($0))) }
+        let rowCount = Int(PQntuples(result))
+        rows = []
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            rows.append((0..<columnCount).map { column in
+                if PQgetisnull(result, Int32(row), Int32(column)) != 0 { return nil }
+                return String(cString: PQgetvalue(result, Int32(row), Int32(column)))
+            })
+        }
+    }
+
     /// Values of one row by column name.
     public func row(_ index: Int) -> [String: String?] {
         Dictionary(uniqueKeysWithValues: zip(columns, rows[index]))
     }
 }
 
-private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { pointers.forEach { free($0) } }
-    return pointers.withUnsafeBufferPointer { buffer in
-        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
-    }
-}

@@ -12,6 +12,8 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
         case queryFailed
         /// A row did not have the shape the query promised.
         case unexpectedResult
+        /// The connect or the query did not finish within its deadline.
+        case timedOut
     }
 
     public var code: Code

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// One row of the writer's pg_stat_replication, typed.
 public struct WalSender: Hashable, Sendable {
     public var pid: Int32
@@ -137,7 +139,10 @@ extension PostgresConnection {
 
     /// A replica's own view: pg_is_in_recovery(), replay position and delay, WAL receiver state.
     public func replicaStatus() throws(PostgresError) -> ReplicaStatus {
-        let result = try query(PostgresConnection.replicaStatusSQL)
+        try PostgresConnection.replicaStatus(from: try query(PostgresConnection.replicaStatusSQL))
+    }
+
+    static func replicaStatus(from result: QueryResult) throws(PostgresError) -> ReplicaStatus {
         guard !result.rows.isEmpty, let recovery = result.row(0)["in_recovery"] ?? nil else {
             throw PostgresError(code: .unexpectedResult, message: "replica status returned no row")
         }
@@ -146,5 +151,28 @@ extension PostgresConnection {
                              replayDelaySeconds: (row["replay_delay"] ?? nil).flatMap { Double($0) },
                              replayLSN: row["replay_lsn"] ?? nil,
                              receiverStreaming: (row["receiver_status"] ?? nil) == "streaming")
+    }
+}
+
+extension PostgresChannel {
+    /// The writer's report (see `PostgresConnection.writerReport()`), without blocking.
+    public func writerReport(timeout: DispatchTimeInterval,
+                             completion: @escaping @Sendable (Result<WriterReport, PostgresError>) -> Void) {
+        run(timeout: timeout, sql: { PostgresConnection.writerReportSQL(serverVersion: $0) }) { [weak self] outcome in
+            let version = self?.serverVersion ?? 0
+            completion(outcome.flatMap { result in
+                Result { () throws(PostgresError) in try PostgresConnection.writerReport(from: result, serverVersion: version) }
+            })
+        }
+    }
+
+    /// A replica's own view (see `PostgresConnection.replicaStatus()`), without blocking.
+    public func replicaStatus(timeout: DispatchTimeInterval,
+                              completion: @escaping @Sendable (Result<ReplicaStatus, PostgresError>) -> Void) {
+        run(timeout: timeout, sql: { _ in PostgresConnection.replicaStatusSQL }) { outcome in
+            completion(outcome.flatMap { result in
+                Result { () throws(PostgresError) in try PostgresConnection.replicaStatus(from: result) }
+            })
+        }
     }
 }

@@ -128,39 +128,3 @@ struct WriterAndReplicaViewTests {
     }
 }
 
-/// The socket path: an idle connection's socket becomes readable when the server dies, so the
-/// death is known without waiting for the next query. (In the same serialized suite as the
-/// other tests: it kills replica2, which they must not see.)
-extension WriterAndReplicaViewTests {
-    @Test func aDeadPostmasterIsSeenOnTheIdleSocket() throws {
-        #expect(LoopbackCluster.healthy())
-        let probe = try PostgresConnection(conninfo: LoopbackCluster.replica2)
-        #expect(try probe.replicaStatus().inRecovery)
-        let noticed = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "watch")
-        let source = DispatchSource.makeReadSource(fileDescriptor: probe.socketDescriptor, queue: queue)
-        nonisolated(unsafe) let connection = probe
-        source.setEventHandler {
-            if !connection.consumeInput() {
-                source.cancel()
-                noticed.signal()
-            }
-        }
-        source.resume()
-        let pidFile = LoopbackCluster.dataDirectory("replica2") + "/postmaster.pid"
-        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
-        let postmaster = try #require(Int32(pidText))
-        let killed = Date()
-        #expect(kill(postmaster, SIGKILL) == 0)
-        defer {
-            source.cancel()
-            _ = LoopbackCluster.eventually(10) { kill(postmaster, 0) != 0 }
-            try? FileManager.default.removeItem(atPath: pidFile)
-            try? LoopbackCluster.start("replica2")
-            _ = LoopbackCluster.healthy()
-        }
-        let result = noticed.wait(timeout: .now() + 5)
-        #expect(result == .success, "the idle socket never reported the dead server")
-        print("idle socket noticed the killed postmaster after \(String(format: "%.3f", Date().timeIntervalSince(killed))) s")
-    }
-}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a connection is opened with: the user's conninfo plus pglvsd's defaults and overrides.
+public struct ConnectionSettings: Sendable {
+    public var conninfo: String
+    /// What the server shows in pg_stat_activity.
+    public var applicationName: String
+    /// A password from a file named in the configuration; the conninfo's own password wins.
+    public var password: String?
+    /// Settings that win over the conninfo (a replica probe's host and port).
+    public var overrides: [Override]
+    /// libpq's connect_timeout for blocking connects (the asynchronous path has its own deadline).
+    public var connectTimeoutSeconds: Int
+
+    public struct Override: Sendable {
+        public var key: String
+        public var value: String
+        public init(_ key: String, _ value: String) {
+            self.key = key
+            self.value = value
+        }
+    }
+
+    public init(conninfo: String, applicationName: String = "pglvsd", password: String? = nil,
+                overrides: [Override] = [], connectTimeoutSeconds: Int = 2) {
+        self.conninfo = conninfo
+        self.applicationName = applicationName
+        self.password = password
+        self.overrides = overrides
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+
+    /// Keywords and values for PQconnect*Params with expand_dbname=1: defaults first, then the
+    /// conninfo expanded from "dbname" so the user's settings win, overrides last. Keepalives and
+    /// tcp_user_timeout bound how long a silently partitioned server can look alive.
+    var keywords: (keys: [String], values: [String]) {
+        var keys = ["connect_timeout", "application_name", "keepalives", "keepalives_idle",
+                    "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
+        var values = ["\(connectTimeoutSeconds)", applicationName, "1", "1", "1", "1", "2000"]
+        if let password {
+            keys.append("password")
+            values.append(password)
+        }
+        keys.append("dbname")
+        values.append(conninfo)
+        keys += overrides.map(\.key)
+        values += overrides.map(\.value)
+        return (keys, values)
+    }
+
+    /// Calls body with NULL-terminated C arrays of the keywords and values.
+    func withKeywordArrays<R>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+        let (keys, values) = keywords
+        return withCStringArray(keys) { keyPointers in
+            withCStringArray(values) { valuePointers in body(keyPointers, valuePointers) }
+        }
+    }
+}
+
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer {
+        // The password must not linger in freed heap memory.
+        for pointer in pointers {
+            if let pointer { memset(pointer, 0, strlen(pointer)) }
+            free(pointer)
+        }
+    }
+    return pointers.withUnsafeBufferPointer { buffer in
+        buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) { body($0) }
+    }
+}

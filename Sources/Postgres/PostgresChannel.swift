@@ -1,0 +1,246 @@
+import CLibPQ
+import Dispatch
+
+/// One libpq connection that never blocks its queue: connecting goes through
+/// PQconnectStartParams/PQconnectPoll and queries through PQsendQuery, each step taken when
+/// Dispatch reports the socket ready, and every request is bounded by its own deadline. While
+/// idle, the socket is watched: a server that goes away (its postmaster killed, a shutdown)
+/// closes it, and `onIdleInput` says so at once instead of at the next request.
+///
+/// Use it only from `queue`. Host names in the conninfo are resolved by libpq with a blocking
+/// getaddrinfo; give addresses (or hostaddr) where that matters.
+public final class PostgresChannel: @unchecked Sendable {
+    public typealias Completion = @Sendable (Result<QueryResult, PostgresError>) -> Void
+
+    private let settings: ConnectionSettings
+    private let queue: DispatchQueue
+    private var connection: OpaquePointer?
+    private var connected = false
+    private var request: Request?
+    /// At most one socket source lives at a time. Its event handler only cancels it; the next
+    /// step runs in the cancel handler, once Dispatch no longer watches the descriptor, because
+    /// libpq may close or replace the socket in that step.
+    private var source: (any DispatchSourceProtocol)?
+    private var closed = false
+
+    /// Called on `queue` when something arrives on the idle connection (the server going away).
+    public var onIdleInput: (@Sendable () -> Void)?
+    /// Whether the idle socket is watched at all.
+    public var watchesIdleSocket = true
+
+    private struct Request {
+        var sql: @Sendable (_ serverVersion: Int) -> String
+        var completion: Completion
+        var timer: any DispatchSourceTimer
+        var timedOut = false
+        var rows: QueryResult?
+        var error: PostgresError?
+    }
+
+    private enum Readiness { case read, write }
+
+    public init(_ settings: ConnectionSettings, queue: DispatchQueue) {
+        self.settings = settings
+        self.queue = queue
+    }
+
+    deinit {
+        if let connection { PQfinish(connection) }
+    }
+
+    /// True while a connection is established and no request is running on it.
+    public var isConnected: Bool { connected && connection.map { PQstatus($0) == CONNECTION_OK } ?? false }
+
+    /// True while a request runs.
+    public var isBusy: Bool { request != nil }
+
+    /// server_version_num of the connected server (0 before the first connection).
+    public private(set) var serverVersion = 0
+
+    /// Runs one statement, connecting first if needed; `completion` runs later on `queue`, within
+    /// `timeout` in every case. A timed-out request drops the connection: its state is unknown.
+    /// - Parameter sql: the statement for the server's version (known once connected).
+    public func run(timeout: DispatchTimeInterval, sql: @escaping @Sendable (_ serverVersion: Int) -> String,
+                    completion: @escaping Completion) {
+        guard request == nil, !closed else {
+            let error = PostgresError(code: .connectionLost, message: closed ? "channel closed" : "a request is already running")
+            queue.async { completion(.failure(error)) }
+            return
+        }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + timeout)
+        timer.setEventHandler { [weak self] in self?.timeOut() }
+        request = Request(sql: sql, completion: completion, timer: timer)
+        timer.resume()
+        if let source {
+            // The idle watch goes first; its cancel handler starts the request.
+            source.cancel()
+        } else {
+            begin()
+        }
+    }
+
+    /// Closes the connection; a running request fails.
+    public func close() {
+        closed = true
+        if let source {
+            source.cancel()
+        } else {
+            finish(.failure(PostgresError(code: .connectionLost, message: "channel closed")))
+        }
+    }
+
+    // MARK: Steps
+
+    private func begin() {
+        if closed { return finish(.failure(PostgresError(code: .connectionLost, message: "channel closed"))) }
+        if isConnected { return send() }
+        dropConnection()
+        do {
+            try Conninfo.validate(settings.conninfo)
+        } catch {
+            return finish(.failure(error))
+        }
+        guard let conn = settings.withKeywordArrays({ keys, values in PQconnectStartParams(keys, values, 1) }) else {
+            return finish(.failure(PostgresError(code: .connectionFailed, message: "out of memory allocating a connection")))
+        }
+        connection = conn
+        guard PQstatus(conn) != CONNECTION_BAD else { return fail(.connectionFailed) }
+        // libpq's protocol: start as if PQconnectPoll had asked for writability.
+        wait(.write) { $0.connectStep() }
+    }
+
+    private func connectStep() {
+        guard let connection else { return fail(.connectionFailed) }
+        switch PQconnectPoll(connection) {
+        case PGRES_POLLING_READING: wait(.read) { $0.connectStep() }
+        case PGRES_POLLING_WRITING: wait(.write) { $0.connectStep() }
+        case PGRES_POLLING_OK:
+            connected = true
+            serverVersion = Int(PQserverVersion(connection))
+            guard PQsetnonblocking(connection, 1) == 0 else { return fail(.connectionFailed) }
+            send()
+        default:
+            fail(.connectionFailed)
+        }
+    }
+
+    private func send() {
+        guard let connection, let request else { return }
+        guard PQsendQuery(connection, request.sql(serverVersion)) == 1 else { return fail(.connectionLost) }
+        flushStep()
+    }
+
+    private func flushStep() {
+        guard let connection else { return fail(.connectionLost) }
+        switch PQflush(connection) {
+        case 0: wait(.read) { $0.receiveStep() }
+        case 1: wait(.write) { $0.flushStep() }
+        default: fail(.connectionLost)
+        }
+    }
+
+    private func receiveStep() {
+        guard let connection else { return fail(.connectionLost) }
+        guard PQconsumeInput(connection) == 1 else { return fail(.connectionLost) }
+        while PQisBusy(connection) == 0 {
+            guard let result = PQgetResult(connection) else {
+                // The statement is complete.
+                let outcome: Result<QueryResult, PostgresError>
+                if let error = request?.error {
+                    outcome = .failure(error)
+                } else {
+                    outcome = .success(request?.rows ?? QueryResult(columns: [], rows: []))
+                }
+                return finish(outcome)
+            }
+            if let error = PostgresError(failedResult: result, of: connection) {
+                if request?.error == nil { request?.error = error }
+            } else if request?.rows == nil {
+                request?.rows = QueryResult(result)
+            }
+            PQclear(result)
+        }
+        wait(.read) { $0.receiveStep() }
+    }
+
+    // MARK: Waiting, deadlines and the idle watch
+
+    private func wait(_ readiness: Readiness, then step: @escaping (PostgresChannel) -> Void) {
+        guard let connection, case let descriptor = PQsocket(connection), descriptor >= 0 else {
+            return fail(.connectionFailed)
+        }
+        let source: any DispatchSourceProtocol = readiness == .read
+            ? DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+            : DispatchSource.makeWriteSource(fileDescriptor: descriptor, queue: queue)
+        source.setEventHandler { [weak self] in self?.source?.cancel() }
+        source.setCancelHandler { [self] in
+            self.source = nil
+            if self.closed {
+                self.finish(.failure(PostgresError(code: .connectionLost, message: "channel closed")))
+            } else if self.request?.timedOut == true {
+                self.finish(.failure(PostgresError(code: .timedOut, message: self.connected
+                    ? "no answer from the server in time" : "connection attempt timed out")))
+            } else {
+                step(self)
+            }
+        }
+        self.source = source
+        source.resume()
+    }
+
+    private func timeOut() {
+        guard request != nil else { return }
+        request?.timedOut = true
+        if let source {
+            source.cancel()
+        } else {
+            finish(.failure(PostgresError(code: .timedOut, message: "no answer from the server in time")))
+        }
+    }
+
+    /// Between requests: anything the server sends now (a FATAL, then EOF) means it is going away.
+    private func watchIdle() {
+        guard watchesIdleSocket, !closed, let connection, case let descriptor = PQsocket(connection), descriptor >= 0 else { return }
+        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
+        source.setEventHandler { [weak self] in self?.source?.cancel() }
+        source.setCancelHandler { [self] in
+            self.source = nil
+            if self.closed {
+                self.dropConnection()
+            } else if self.request != nil {
+                // A request took the socket over: its own reads will tell what happened.
+                self.begin()
+            } else {
+                let alive = PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+                if alive { self.watchIdle() } else { self.dropConnection() }
+                self.onIdleInput?()
+            }
+        }
+        self.source = source
+        source.resume()
+    }
+
+    private func fail(_ code: PostgresError.Code) {
+        let message = connection.map { PostgresConnection.errorText($0) } ?? "no connection"
+        dropConnection()
+        finish(.failure(PostgresError(code: code, message: message)))
+    }
+
+    private func finish(_ outcome: Result<QueryResult, PostgresError>) {
+        if closed || (connection.map { PQstatus($0) != CONNECTION_OK } ?? false) { dropConnection() }
+        if case .failure(let error) = outcome, error.code == .timedOut { dropConnection() }
+        guard let request else { return }
+        self.request = nil
+        request.timer.cancel()
+        if connected { watchIdle() }
+        let completion = request.completion
+        queue.async { completion(outcome) }
+    }
+
+    private func dropConnection() {
+        connected = false
+        if let connection { PQfinish(connection) }
+        connection = nil
+    }
+}

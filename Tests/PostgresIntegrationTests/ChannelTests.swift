@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+import Testing
+@testable import Postgres
+
+/// PostgresChannel against the real servers: nothing blocks the queue, every request ends by
+/// its deadline, and a server that dies is known from the idle socket. (In the serialized suite:
+/// one test kills replica2, which the others must not see.)
+extension WriterAndReplicaViewTests {
+    @Test func theChannelReadsTheWriterAndAReplica() throws {
+        #expect(LoopbackCluster.healthy())
+        let queue = DispatchQueue(label: "channel")
+        let writer = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.primary), queue: queue)
+        let replica = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.replica1), queue: queue)
+        defer { queue.sync { writer.close(); replica.close() } }
+        let report = try #require(try Await.result { done in queue.async { writer.writerReport(timeout: .seconds(2), completion: done) } }.get())
+        #expect(!report.inRecovery)
+        #expect(report.serverVersion >= 150000)
+        #expect(Set(report.walSenders.map(\.applicationName)) == ["replica1", "replica2"])
+        let status = try #require(try Await.result { done in queue.async { replica.replicaStatus(timeout: .seconds(2), completion: done) } }.get())
+        #expect(status.inRecovery)
+        #expect(status.receiverStreaming)
+        // The connection stays open for the next request.
+        #expect(queue.sync { replica.isConnected })
+        let again = try Await.result { done in queue.async { replica.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        #expect(again.inRecovery)
+    }
+
+    @Test func aServerThatNeverAnswersTimesOutWithoutDelayingAnother() throws {
+        #expect(LoopbackCluster.healthy())
+        // A listener that never accepts: the kernel completes the handshake, then nothing answers
+        // libpq's startup packet, like a server behind a partition that still ACKs.
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let queue = DispatchQueue(label: "channel")
+        let hung = PostgresChannel(ConnectionSettings(conninfo: "host=127.0.0.1 port=\(silent.port) dbname=postgres user=postgres"), queue: queue)
+        let writer = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.primary), queue: queue)
+        defer { queue.sync { hung.close(); writer.close() } }
+        let order = Order()
+        let start = Date()
+        let both = DispatchGroup()
+        both.enter()
+        both.enter()
+        queue.async {
+            hung.replicaStatus(timeout: .milliseconds(400)) { outcome in
+                order.note("hung", outcome.map { _ in () }, after: start)
+                both.leave()
+            }
+            writer.writerReport(timeout: .seconds(2)) { outcome in
+                order.note("writer", outcome.map { _ in () }, after: start)
+                both.leave()
+            }
+        }
+        #expect(both.wait(timeout: .now() + 5) == .success, "a request outlived its deadline")
+        let events = order.events
+        #expect(events.map(\.name) == ["writer", "hung"], "\(events)")
+        let hungEvent = try #require(events.first { $0.name == "hung" })
+        #expect(hungEvent.error?.code == .timedOut, "\(hungEvent)")
+        #expect(hungEvent.error?.isServerGone == false)
+        #expect(hungEvent.seconds >= 0.35 && hungEvent.seconds < 1.5, "timed out after \(hungEvent.seconds) s")
+        #expect(events.first { $0.name == "writer" }?.error == nil)
+        print("writer answered after \(String(format: "%.3f", events[0].seconds)) s; the silent server timed out after \(String(format: "%.3f", hungEvent.seconds)) s (deadline 0.4 s)")
+    }
+
+    @Test func aTimedOutQueryDropsItsConnectionAndTheNextRequestReconnects() throws {
+        #expect(LoopbackCluster.healthy())
+        let queue = DispatchQueue(label: "channel")
+        let channel = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.replica1), queue: queue)
+        defer { queue.sync { channel.close() } }
+        let slow = Await.result { done in
+            queue.async { channel.run(timeout: .milliseconds(200), sql: { _ in "SELECT pg_sleep(3)" }, completion: done) }
+        }
+        guard case .failure(let error)? = slow else {
+            Issue.record("pg_sleep(3) finished inside a 200 ms deadline: \(String(describing: slow))")
+            return
+        }
+        #expect(error.code == .timedOut)
+        #expect(queue.sync { !channel.isConnected })
+        let status = try Await.result { done in queue.async { channel.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        #expect(status.inRecovery)
+    }
+
+    @Test func aDeadPostmasterIsSeenOnTheIdleSocket() throws {
+        #expect(LoopbackCluster.healthy())
+        let queue = DispatchQueue(label: "channel")
+        let probe = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.replica2), queue: queue)
+        defer { queue.sync { probe.close() } }
+        let noticed = DispatchSemaphore(value: 0)
+        queue.sync { probe.onIdleInput = { noticed.signal() } }
+        let status = try Await.result { done in queue.async { probe.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        #expect(status.inRecovery)
+        let pidFile = LoopbackCluster.dataDirectory("replica2") + "/postmaster.pid"
+        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        let postmaster = try #require(Int32(pidText))
+        let killed = Date()
+        #expect(kill(postmaster, SIGKILL) == 0)
+        defer {
+            _ = LoopbackCluster.eventually(10) { kill(postmaster, 0) != 0 }
+            try? FileManager.default.removeItem(atPath: pidFile)
+            try? LoopbackCluster.start("replica2")
+            _ = LoopbackCluster.healthy()
+        }
+        #expect(noticed.wait(timeout: .now() + 5) == .success, "the idle socket never reported the dead server")
+        let latency = Date().timeIntervalSince(killed)
+        #expect(queue.sync { !probe.isConnected })
+        // The next request finds the server gone (refused), not slow.
+        let next = Await.result { done in queue.async { probe.replicaStatus(timeout: .seconds(2), completion: done) } }
+        guard case .failure(let error)? = next else {
+            Issue.record("a dead replica answered: \(String(describing: next))")
+            return
+        }
+        #expect(error.isServerGone, "\(error)")
+        print("idle socket noticed the killed postmaster after \(String(format: "%.3f", latency)) s; the next probe: \(error.summary)")
+    }
+}
+
+/// Waits (off the channel's queue) for a callback-style request to complete.
+enum Await {
+    static func result<T: Sendable>(seconds: Double = 10, _ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {
+        let box = Box<T>()
+        let done = DispatchSemaphore(value: 0)
+        start { value in
+            box.value = value
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+        return box.value
+    }
+
+    private final class Box<T>: @unchecked Sendable {
+        var value: T?
+    }
+}
+
+extension Optional {
+    /// Unwraps an awaited result; a missing one (the wait timed out) is an error.
+    func get<Success, Failure>() throws -> Success where Wrapped == Result<Success, Failure> {
+        guard let self else { throw PostgresError(code: .timedOut, message: "no completion within the test's wait") }
+        return try self.get()
+    }
+}
+
+/// The order in which completions arrived, and when.
+final class Order: @unchecked Sendable {
+    struct Event: CustomStringConvertible {
+        var name: String
+        var error: PostgresError?
+        var seconds: Double
+        var description: String { "\(name) after \(seconds) s: \(error.map { "\($0)" } ?? "ok")" }
+    }
+    private let lock = NSLock()
+    private var list: [Event] = []
+
+    func note(_ name: String, _ outcome: Result<Void, PostgresError>, after start: Date) {
+        var error: PostgresError?
+        if case .failure(let failure) = outcome { error = failure }
+        lock.withLock { list.append(Event(name: name, error: error, seconds: Date().timeIntervalSince(start))) }
+    }
+
+    var events: [Event] { lock.withLock { list } }
+}
+
+/// A TCP listener on a loopback port that never accepts or answers.
+struct SilentListener {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 8) == 0 else {
+            throw PostgresError(code: .connectionFailed, message: "cannot listen on loopback: errno \(errno)")
+        }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
