@@ -18,6 +18,14 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     public var metricsFile: String?
     /// What SIGTERM does to the daemon's own virtual services.
     public var onStop: StopAction
+    /// How long a replica probe (connect and query) may take before it counts as failed.
+    public var probeTimeout: ConfigDuration
+    /// How often rounds run while a server is between states (counting rise or fall), as
+    /// HAProxy's fastinter: a quarter of poll_interval unless set.
+    public var fastPollInterval: ConfigDuration
+    /// Whether idle probe connections are watched, so a replica whose postmaster dies is known
+    /// at once rather than at its next probe.
+    public var watchIdleProbes: Bool
 
     public enum StopAction: String, Hashable, Sendable, Decodable, CaseIterable {
         /// Leave the table as it is: reads keep flowing while the daemon restarts.
@@ -30,6 +38,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     public static let defaultRuntimeDirectory = "/run/pglvsd"
 
     public static let minimumPollInterval = 100
+    public static let defaultProbeTimeout = ConfigDuration(milliseconds: 500)
+    public static let minimumTimeout = 50
+    public static let maximumTimeout = 30_000
     public static let defaultPollInterval = ConfigDuration(milliseconds: 1000)
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -41,6 +52,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case replicaConninfo = "replica_conninfo"
         case onStop = "on_stop"
         case metricsFile = "metrics_file"
+        case probeTimeout = "probe_timeout"
+        case fastPollInterval = "fast_poll_interval"
+        case watchIdleProbes = "watch_idle_probes"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +65,19 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
             fields.problem(.pollInterval, "must be at least \(DaemonConfiguration.minimumPollInterval)ms")
         }
         virtualServices = fields.required(.virtualServices) ?? []
+        probeTimeout = fields.optional(.probeTimeout) ?? DaemonConfiguration.defaultProbeTimeout
+        DaemonConfiguration.checkTimeout(probeTimeout, .probeTimeout, fields)
+        if let fast: ConfigDuration = fields.optional(.fastPollInterval) {
+            fastPollInterval = fast
+            if fast.milliseconds < DaemonConfiguration.minimumPollInterval / 2 {
+                fields.problem(.fastPollInterval, "must be at least \(DaemonConfiguration.minimumPollInterval / 2)ms")
+            } else if fast.milliseconds > pollInterval.milliseconds {
+                fields.problem(.fastPollInterval, "must not be longer than poll_interval (\(pollInterval))")
+            }
+        } else {
+            fastPollInterval = ConfigDuration(milliseconds: max(pollInterval.milliseconds / 4, DaemonConfiguration.minimumPollInterval / 2))
+        }
+        watchIdleProbes = fields.optional(.watchIdleProbes) ?? true
         stateDirectory = fields.optional(.stateDirectory) ?? DaemonConfiguration.defaultStateDirectory
         if !stateDirectory.hasPrefix("/") { fields.problem(.stateDirectory, "must be an absolute path") }
         runtimeDirectory = fields.optional(.runtimeDirectory) ?? DaemonConfiguration.defaultRuntimeDirectory
@@ -86,17 +113,40 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     }
 }
 
+extension DaemonConfiguration {
+    /// Timeouts are bounded: under 50ms a healthy server on a busy host misses them, over 30s a
+    /// dead one looks alive far too long.
+    fileprivate static func checkTimeout<Key: CodingKey & CaseIterable>(_ value: ConfigDuration, _ key: Key,
+                                                                           _ fields: FieldReader<Key>) {
+        if value.milliseconds < minimumTimeout || value.milliseconds > maximumTimeout {
+            fields.problem(key, "must be between \(minimumTimeout)ms and \(maximumTimeout / 1000)s, got \(value)")
+        }
+    }
+}
+
 /// How pglvsd reaches the writer (through the writer VIP).
 public struct WriterConfiguration: Hashable, Sendable, Decodable {
-    /// A libpq conninfo string or URI. Keep the password out of it: use `passfile=` or PGPASSFILE.
+    /// A libpq conninfo string or URI. Keep the password out of it: use `passfile=`, PGPASSFILE
+    /// or `password_file`.
     public var conninfo: String
+    /// A file whose first line is the password, for the writer and the replica probes (used
+    /// when the conninfo has none). Read at start and on reload; must not be readable by others.
+    public var passwordFile: String?
+    /// How long connecting to the writer and reading its report may take.
+    public var timeout: ConfigDuration
+
+    public static let defaultTimeout = ConfigDuration(milliseconds: 2000)
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case conninfo
+        case passwordFile = "password_file"
+        case timeout
     }
 
-    public init(conninfo: String) {
+    public init(conninfo: String, passwordFile: String? = nil, timeout: ConfigDuration = WriterConfiguration.defaultTimeout) {
         self.conninfo = conninfo
+        self.passwordFile = passwordFile
+        self.timeout = timeout
     }
 
     public init(from decoder: any Decoder) throws {
@@ -105,5 +155,9 @@ public struct WriterConfiguration: Hashable, Sendable, Decodable {
         if fields.container.contains(.conninfo) && conninfo.trimmingWhitespace().isEmpty {
             fields.problem(.conninfo, "must not be empty")
         }
+        passwordFile = fields.optional(.passwordFile)
+        if let passwordFile, !passwordFile.hasPrefix("/") { fields.problem(.passwordFile, "must be an absolute path") }
+        timeout = fields.optional(.timeout) ?? WriterConfiguration.defaultTimeout
+        DaemonConfiguration.checkTimeout(timeout, .timeout, fields)
     }
 }

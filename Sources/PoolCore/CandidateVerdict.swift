@@ -52,7 +52,7 @@ enum CandidateEvaluation {
         case .gone(let detail)?: return .gone(.postmasterGone(detail))
         case .unreachable(let detail)?: return .bad(.probeFailed(detail))
         case .notInRecovery?: return .promoted
-        case .standby?, nil: return verdict
+        case .standby?, .connecting?, nil: return verdict
         }
     }
 
@@ -72,7 +72,7 @@ enum CandidateEvaluation {
             // Just after a promotion replicas need seconds to re-attach to the new writer.
             if let seen = lastSeenByWriter, now - seen <= policy.reattachGraceSeconds { return .good(lagBytes: nil) }
             return .bad(.notInReplication)
-        case nil:
+        case .connecting?, nil:
             return writerAvailable ? .bad(.notInReplication) : .neutral
         }
     }

@@ -109,6 +109,18 @@ public struct PoolTracker: Hashable, Sendable {
         }
     }
 
+    /// True while some server is between states: in the pool with failures short of fall, or
+    /// out with successes short of rise. The caller observes faster then (HAProxy's fastinter).
+    public func isSettling(policy: PoolPolicy) -> Bool {
+        servers.values.contains { server in
+            switch server.status {
+            case .inPool: return server.badStreak > 0 && server.badStreak < policy.fall
+            case .out: return server.goodStreak > 0 && server.goodStreak < policy.rise
+            case .draining: return false
+            }
+        }
+    }
+
     public mutating func cycle(_ input: CycleInput, policy: PoolPolicy) -> CycleResult {
         var transitions: [PoolTransition] = []
         var exclusions: [Exclusion] = []
@@ -204,6 +216,7 @@ public struct PoolTracker: Hashable, Sendable {
                     // The seed's method 2: the server's own pg_is_in_recovery() decides.
                     switch input.probes[endpoint] {
                     case .standby?: verdict = .good(lagBytes: nil)
+                    case .connecting?: verdict = .neutral
                     case nil: verdict = .bad(.probeFailed("not probed"))
                     case let probe?: verdict = CandidateEvaluation.apply(probe, to: .neutral)
                     }

@@ -37,6 +37,9 @@ public enum ReplicaProbe: Hashable, Sendable {
     case unreachable(String)
     /// Connection refused or reset: the postmaster is gone, the server leaves at once.
     case gone(String)
+    /// Its connection is still being set up (a new backend can take a second on a busy host):
+    /// nothing learned yet, so the writer's view decides, or for a static server nothing changes.
+    case connecting
 }
 
 /// What the writer reported this cycle.

@@ -51,6 +51,10 @@ public final class PostgresChannel: @unchecked Sendable {
     /// True while a connection is established and no request is running on it.
     public var isConnected: Bool { connected && connection.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
+    /// True once a request has completed on the current connection: until then a slow answer
+    /// may be the new backend warming up (its first query loads the catalog caches).
+    public private(set) var isEstablished = false
+
     /// True while a request runs.
     public var isBusy: Bool { request != nil }
 
@@ -117,6 +121,7 @@ public final class PostgresChannel: @unchecked Sendable {
         case PGRES_POLLING_WRITING: wait(.write) { $0.connectStep() }
         case PGRES_POLLING_OK:
             connected = true
+            isEstablished = false
             serverVersion = Int(PQserverVersion(connection))
             guard PQsetnonblocking(connection, 1) == 0 else { return fail(.connectionFailed) }
             send()
@@ -233,13 +238,17 @@ public final class PostgresChannel: @unchecked Sendable {
         guard let request else { return }
         self.request = nil
         request.timer.cancel()
-        if connected { watchIdle() }
+        if connected {
+            if case .success = outcome { isEstablished = true }
+            watchIdle()
+        }
         let completion = request.completion
         queue.async { completion(outcome) }
     }
 
     private func dropConnection() {
         connected = false
+        isEstablished = false
         if let connection { PQfinish(connection) }
         connection = nil
     }

@@ -25,6 +25,15 @@ enum ConfigFile {
             if let replica = configuration.replicaConninfo {
                 problems += conninfoProblems(replica, path: "replica_conninfo")
             }
+            if let passwordFile = configuration.writer.passwordFile {
+                if case .failure(let failure) = password(passwordFile) {
+                    problems.append(ConfigurationProblem(path: "writer.password_file", message: "\(passwordFile): \(failure)"))
+                }
+                if (try? Conninfo.value(of: "password", in: configuration.writer.conninfo)) != nil {
+                    problems.append(ConfigurationProblem(path: "writer.password_file",
+                                                         message: "writer.conninfo already holds a password; keep one of them"))
+                }
+            }
         }
         guard let configuration, problems.isEmpty else { throw ConfigurationError(problems: problems) }
         return configuration
@@ -43,6 +52,22 @@ enum ConfigFile {
             return []
         } catch {
             return [ConfigurationProblem(path: path, message: error.message)]
+        }
+    }
+
+    /// The password in a password_file: its first line. Like libpq with a passfile, the file
+    /// is refused when its group or others may read it. The failure never quotes the content.
+    static func password(_ path: String) -> Result<String, ReadFailure> {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .failure(ReadFailure(errno)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(ReadFailure(message: "not a regular file")) }
+        if info.st_mode & (S_IRWXG | S_IRWXO) != 0 {
+            return .failure(ReadFailure(message: "group or others may access it (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 0600"))
+        }
+        return readFile(path).flatMap { text in
+            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+            let password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            return password.isEmpty ? .failure(ReadFailure(message: "the first line (the password) is empty")) : .success(password)
         }
     }
 

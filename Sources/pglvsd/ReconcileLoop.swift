@@ -16,6 +16,20 @@ final class ReconcileLoop: @unchecked Sendable {
     private let queue = DispatchQueue(label: "pglvsd.reconcile")
     private var writer: WriterObserver
     private var prober: ReplicaProber
+    /// The password from writer.password_file, for the writer and the probes.
+    private var password: String?
+    /// The observation round in flight, if any: rounds never overlap.
+    private var round: Round?
+    /// A round was asked for while one ran: another starts when it ends.
+    private var roundAgain = false
+    /// The writer's last answer and when it came, for rounds that end before it answers.
+    private var latestWriter: (outcome: Result<WriterReport, PostgresError>, at: Double)?
+    /// Rounds sooner than the poll interval while a server is counting rise or fall.
+    private var fastTimer: DispatchSourceTimer?
+    /// Waits for the end of a round before deciding without a slow writer.
+    private var patienceTimer: DispatchSourceTimer?
+    /// Called once after the next decision (for `pglvsd once`).
+    private var afterDecision: (() -> Void)?
     private var maintenance: MaintenanceStore
     private let ipvs: IPVSClient
     private let started = ContinuousClock.now
@@ -48,33 +62,62 @@ final class ReconcileLoop: @unchecked Sendable {
         self.dryRun = dryRun
         self.configuration = configuration
         self.logger = logger
-        self.writer = WriterObserver(conninfo: configuration.writer.conninfo)
-        // A placeholder until self is complete; the real prober reports broken connections to the loop.
-        self.prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo,
-                                    queue: queue, onGone: { _ in })
+        password = ReconcileLoop.readPassword(configuration, logger: logger)
+        writer = ReconcileLoop.makeWriter(configuration, password: password, queue: queue)
+        // A placeholder until self is complete; the real prober reports stirred connections to the loop.
+        prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger) { _ in }
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
-        prober = makeProber()
+        prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger) { [weak self] in self?.stirred($0) }
     }
 
-    /// The prober reports a replica whose connection broke (its postmaster died) at once, and
-    /// the loop reconciles right away instead of at the next poll.
-    private func makeProber() -> ReplicaProber {
-        ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, queue: queue) { [weak self] address in
-            guard let self, !self.dryRun else { return }
-            self.logger.info("probe connection to \(address) stirred while idle (server going away?); reconciling now",
-                             metadata: ["real_server.address": "\(address)"])
-            self.cycle()
+    /// Something arrived on an idle probe connection: its server is going away. Observe now.
+    private func stirred(_ endpoint: SocketEndpoint) {
+        guard !dryRun else { return }
+        logger.info("probe connection to \(endpoint) stirred while idle (server going away?); observing now",
+                    metadata: ["real_server": "\(endpoint)"])
+        startRound()
+    }
+
+    private static func readPassword(_ configuration: DaemonConfiguration, logger: Logger) -> String? {
+        guard let path = configuration.writer.passwordFile else { return nil }
+        switch ConfigFile.password(path) {
+        case .success(let password): return password
+        case .failure(let failure):
+            logger.error("writer.password_file: \(path): \(failure); connecting without it")
+            return nil
         }
+    }
+
+    private static func makeWriter(_ configuration: DaemonConfiguration, password: String?, queue: DispatchQueue) -> WriterObserver {
+        WriterObserver(conninfo: configuration.writer.conninfo, password: password,
+                       timeoutMilliseconds: configuration.writer.timeout.milliseconds, queue: queue)
+    }
+
+    /// The prober reports a connection that stirred while idle (its postmaster died), and the
+    /// loop observes right away instead of at the next poll.
+    private static func makeProber(_ configuration: DaemonConfiguration, password: String?, queue: DispatchQueue,
+                                   logger: Logger, onStirred: @escaping @Sendable (SocketEndpoint) -> Void) -> ReplicaProber {
+        ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, password: password,
+                      timeoutMilliseconds: configuration.probeTimeout.milliseconds,
+                      watchIdle: configuration.watchIdleProbes,
+                      maximumBackoffSeconds: max(Double(configuration.pollInterval.milliseconds) / 1000, 1),
+                      queue: queue, logger: logger, onStirred: onStirred)
     }
 
     func start() {
         queue.async { self.schedule() }
     }
 
-    /// One cycle, now, on the caller's thread (for `pglvsd once`); returns each pool's result.
+    /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each
+    /// pool's result.
     func runOnce() -> [String: CycleResult] {
-        queue.sync { cycle() }
+        let decided = DispatchSemaphore(value: 0)
+        queue.async {
+            self.afterDecision = { decided.signal() }
+            self.startRound()
+        }
+        decided.wait()
         return queue.sync { summaries }
     }
 
@@ -83,7 +126,7 @@ final class ReconcileLoop: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = configuration.pollInterval.milliseconds
         timer.schedule(deadline: .now(), repeating: .milliseconds(interval), leeway: .milliseconds(interval / 20))
-        timer.setEventHandler { [weak self] in self?.cycle() }
+        timer.setEventHandler { [weak self] in self?.startRound() }
         self.timer = timer
         timer.resume()
     }
@@ -98,18 +141,164 @@ final class ReconcileLoop: @unchecked Sendable {
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// One observation, decision and reconciliation of every virtual service.
-    private func cycle() {
-        let cycleStart = ContinuousClock.now
+    // MARK: Rounds
+
+    /// One observation round: the writer and every candidate's probe at once, each bounded by
+    /// its own timeout. The decision waits for all probes, and for the writer no longer than
+    /// the probe timeout: a hung writer VIP never holds back what the probes found.
+    private struct Round {
+        var started: Double
+        var probed: Set<SocketEndpoint> = []
+        var probes: [SocketEndpoint: ReplicaProbe] = [:]
+        var pendingBatches = 0
+        var writerPending = false
+        var writerOutcome: Result<WriterReport, PostgresError>?
+    }
+
+    private func startRound() {
+        guard round == nil else {
+            roundAgain = true
+            return
+        }
+        fastTimer?.cancel()
+        fastTimer = nil
+        round = Round(started: now)
+        writer.observe { [weak self] outcome in self?.writerAnswered(outcome) }
+        round?.writerPending = writer.isBusy
+        // Candidates known before the writer answers: its last rows, the static lists, and
+        // every server still in a pool. New rows get their probes when the writer answers.
+        let rows = (latestWriter.flatMap { try? $0.outcome.get() })
+        probeBatch(candidateEndpoints(rows).union(trackedEndpoints()))
+        if round?.writerPending == true {
+            patienceTimer?.cancel()
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + .milliseconds(writerPatienceMilliseconds))
+            timer.setEventHandler { [weak self] in self?.decideIfComplete(patienceOver: true) }
+            patienceTimer = timer
+            timer.resume()
+        }
+    }
+
+    private func probeBatch(_ endpoints: Set<SocketEndpoint>) {
+        guard var current = round else { return }
+        let fresh = endpoints.subtracting(current.probed)
+        guard !fresh.isEmpty || current.pendingBatches == 0 && current.probed.isEmpty else { return }
+        current.probed.formUnion(fresh)
+        current.pendingBatches += 1
+        round = current
+        prober.probe(fresh, now: now, patient: afterDecision != nil) { [weak self] answers in
+            guard let self, self.round != nil else { return }
+            self.round?.probes.merge(answers) { _, new in new }
+            self.round?.pendingBatches -= 1
+            self.decideIfComplete(patienceOver: false)
+        }
+    }
+
+    private func writerAnswered(_ outcome: Result<WriterReport, PostgresError>) {
+        latestWriter = (outcome, now)
+        // A late answer (the round decided without it) serves the next round.
+        guard round?.writerPending == true else { return }
+        round?.writerPending = false
+        round?.writerOutcome = outcome
+        if case .success(let report) = outcome, !report.inRecovery {
+            probeBatch(candidateEndpoints(report))
+        }
+        decideIfComplete(patienceOver: false)
+    }
+
+    private func decideIfComplete(patienceOver: Bool) {
+        guard let current = round, current.pendingBatches == 0 else { return }
+        if current.writerPending && !patienceOver && now - current.started < Double(writerPatienceMilliseconds) / 1000 {
+            return
+        }
+        patienceTimer?.cancel()
+        patienceTimer = nil
+        round = nil
+        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), probes: current.probes, started: current.started)
+        prober.keep(only: current.probed.union(trackedEndpoints()))
+        if let afterDecision {
+            self.afterDecision = nil
+            afterDecision()
+        }
+        if roundAgain {
+            roundAgain = false
+            queue.async { self.startRound() }
+        } else if isSettling() {
+            scheduleFastRound()
+        }
+    }
+
+    /// How long a round's decision waits for the writer once the probes are in: the probe
+    /// timeout, so a hung writer never holds back the probes' findings. Until the writer has
+    /// answered once (at start: adopted servers are known by address only, and their names and
+    /// weights come from its rows), and for a single `once` round, its full timeout.
+    private var writerPatienceMilliseconds: Int {
+        afterDecision == nil && latestWriter != nil
+            ? configuration.probeTimeout.milliseconds : configuration.writer.timeout.milliseconds
+    }
+
+    /// The writer did not answer within the probe timeout: its last answer serves while it is
+    /// recent; after that the pools run fail-static. Nil while its first answer is on its way.
+    private func staleWriterOutcome() -> Result<WriterReport, PostgresError>? {
+        guard let latestWriter else { return nil }
+        let age = now - latestWriter.at
+        if age <= Double(configuration.pollInterval.milliseconds + configuration.writer.timeout.milliseconds) / 1000 {
+            return latestWriter.outcome
+        }
+        return .failure(PostgresError(code: .timedOut, message: "no answer from the writer for \(Int(age)) s"))
+    }
+
+    private func isSettling() -> Bool {
+        configuration.virtualServices.contains { trackers[$0.name]?.isSettling(policy: $0.policy) == true }
+    }
+
+    private func scheduleFastRound() {
+        guard fastTimer == nil, !dryRun else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .milliseconds(configuration.fastPollInterval.milliseconds))
+        timer.setEventHandler { [weak self] in
+            self?.fastTimer = nil
+            self?.startRound()
+        }
+        fastTimer = timer
+        timer.resume()
+    }
+
+    /// Where each candidate of each service is probed: the writer's rows and the static lists.
+    private func candidateEndpoints(_ report: WriterReport?) -> Set<SocketEndpoint> {
+        var endpoints = Set<SocketEndpoint>()
+        for service in configuration.virtualServices {
+            let rows = report.map { observations(of: $0, for: service) } ?? []
+            let port = service.policy.realServerPort
+            let statics = service.staticRealServers.compactMap { AddressResolver.resolve($0, family: service.service.key.family) }
+            for address in rows.compactMap(\.address) + statics {
+                endpoints.insert(SocketEndpoint(address: address, port: port))
+            }
+        }
+        return endpoints
+    }
+
+    /// Servers in a pool or draining: probed whatever the writer says.
+    private func trackedEndpoints() -> Set<SocketEndpoint> {
+        var endpoints = Set<SocketEndpoint>()
+        for service in configuration.virtualServices {
+            for server in trackers[service.name]?.servers.values ?? [:].values where server.status != .out {
+                endpoints.insert(server.endpoint)
+            }
+        }
+        return endpoints
+    }
+
+    /// One decision and reconciliation of every virtual service from a round's observations.
+    private func decide(writerOutcome: Result<WriterReport, PostgresError>?, probes: [SocketEndpoint: ReplicaProbe],
+                        started: Double) {
         defer {
             cycles += 1
-            let elapsed = ContinuousClock.now - cycleStart
-            publishMetrics(lastCycleSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            publishMetrics(lastCycleSeconds: now - started)
         }
-        let report = observeWriter()
+        let report = writerView(writerOutcome)
         let marks = loadMaintenance()
         var plans: [(VirtualServiceConfiguration, [ReplicaObservation], [StaticCandidate])] = []
-        var probeTargets = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
             let family = service.service.key.family
             let rows = report.map { observations(of: $0, for: service) } ?? []
@@ -117,15 +306,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 StaticCandidate(name: $0, address: AddressResolver.resolve($0, family: family))
             }
             plans.append((service, rows, statics))
-            let port = service.policy.realServerPort
-            for address in rows.compactMap(\.address) + statics.compactMap(\.address) {
-                probeTargets.insert(SocketEndpoint(address: address, port: port))
-            }
-            for server in trackers[service.name]?.servers.values ?? [:].values where server.status != .out {
-                probeTargets.insert(server.endpoint)
-            }
         }
-        let probes = prober.probe(probeTargets)
         cycleFailed = false
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
@@ -244,10 +425,21 @@ final class ReconcileLoop: @unchecked Sendable {
     private func apply(_ loaded: DaemonConfiguration) {
         let old = configuration
         configuration = loaded
-        if loaded.writer != old.writer { writer = WriterObserver(conninfo: loaded.writer.conninfo) }
-        if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer {
-            prober = makeProber()
+        let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
+        if loaded.writer != old.writer || loadedPassword != password {
+            writer.close()
+            writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
+            // A round waiting for the old writer would wait in vain.
+            if round?.writerPending == true { round?.writerPending = false }
         }
+        if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer || loadedPassword != password
+            || loaded.probeTimeout != old.probeTimeout || loaded.watchIdleProbes != old.watchIdleProbes
+            || loaded.pollInterval != old.pollInterval {
+            let replaced = prober
+            prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger) { [weak self] in self?.stirred($0) }
+            replaced.close()
+        }
+        password = loadedPassword
         if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
         let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
         for service in old.virtualServices where kept[service.name] != service.service.key {
@@ -281,8 +473,9 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// The writer's report, or nil (fail-static) when no writer answers.
-    private func observeWriter() -> WriterReport? {
-        switch writer.report() {
+    private func writerView(_ outcome: Result<WriterReport, PostgresError>?) -> WriterReport? {
+        guard let outcome else { return nil }
+        switch outcome {
         case .failure(let error):
             noteWriterProblem("writer unreachable: \(error.summary)")
             return nil
@@ -345,7 +538,7 @@ final class ReconcileLoop: @unchecked Sendable {
             var tracker = trackers[configured.name] ?? PoolTracker(adopting: destinations, now: now)
             let input = CycleInput(
                 now: now,
-                writer: writerAvailable ? .reachable(rows) : .unavailable(writerProblem ?? "no writer"),
+                writer: writerAvailable ? .reachable(rows) : .unavailable(writerProblem ?? "waiting for the writer's first answer"),
                 probes: probes, staticCandidates: statics, discovery: configured.discovery,
                 connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
                                         uniquingKeysWith: { first, _ in first }),

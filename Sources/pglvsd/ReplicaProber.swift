@@ -1,106 +1,193 @@
 import Dispatch
 import LVSModel
+import Logging
 import PoolCore
 import Postgres
 
 /// Keeps one connection per candidate replica and asks each for its own view
-/// (pg_is_in_recovery(), last replay), all replicas at once, each bounded by libpq's
-/// connect_timeout and tcp_user_timeout so a partitioned replica cannot stall the others.
+/// (pg_is_in_recovery(), last replay), all at once and without blocking. Two deadlines: a
+/// round's observation of a server ends at the probe timeout (a query on an open connection
+/// that has not answered by then is a failed observation; a connection still being set up is
+/// no observation yet), while the request itself may run on to a hard limit before the
+/// connection is dropped, so a server slow to fork a backend is not reconnected forever.
+/// Idle connections are watched, so a replica whose postmaster dies is reported at once.
+/// Reconnects back off (bounded), and each connection's state changes are logged once.
 final class ReplicaProber: @unchecked Sendable {
     private let conninfo: String
-    private var connections: [IPAddress: PostgresConnection] = [:]
-    /// Read sources on idle probe connections: a postmaster that dies closes the socket.
-    private var watches: [IPAddress: any DispatchSourceRead] = [:]
+    private let password: String?
     private let queue: DispatchQueue
-    private let onGone: @Sendable (IPAddress) -> Void
+    private let logger: Logger
+    private let observationTimeout: Int
+    private let requestTimeout: Int
+    private let watchIdle: Bool
+    /// The longest pause between reconnect attempts to a server that keeps failing.
+    private let maximumBackoff: Double
+    private let onStirred: @Sendable (SocketEndpoint) -> Void
+    private var links: [SocketEndpoint: Link] = [:]
+
+    /// One replica's connection and its recent history.
+    private struct Link {
+        var channel: PostgresChannel
+        /// Consecutive failed attempts; the back-off grows with it.
+        var failures = 0
+        var retryAt = 0.0
+        var lastFailure: ReplicaProbe?
+        /// What was last logged about this connection, so each change is logged once.
+        var loggedState: String?
+        /// The round waiting for this server's running request, if any.
+        var waiter: (@Sendable (ReplicaProbe) -> Void)?
+    }
 
     /// - Parameters:
-    ///   - queue: the serial queue the prober is used from; socket events arrive on it.
-    ///   - onGone: called (on `queue`) when something arrives on an idle probe connection:
-    ///     its server is going away (the next probe says how).
-    init(conninfo: String, queue: DispatchQueue, onGone: @escaping @Sendable (IPAddress) -> Void) {
+    ///   - timeoutMilliseconds: the observation deadline (probe_timeout).
+    ///   - queue: the loop's serial queue; completions and socket events arrive on it.
+    ///   - onStirred: something arrived on an idle probe connection: its server is going away.
+    init(conninfo: String, password: String?, timeoutMilliseconds: Int, watchIdle: Bool, maximumBackoffSeconds: Double,
+         queue: DispatchQueue, logger: Logger, onStirred: @escaping @Sendable (SocketEndpoint) -> Void) {
         self.conninfo = conninfo
+        self.password = password
+        self.observationTimeout = timeoutMilliseconds
+        // Connecting means forking a backend, which takes a second on a loaded (or emulated)
+        // host; like libpq's connect_timeout, give it 2 s.
+        self.requestTimeout = max(2000, 4 * timeoutMilliseconds)
+        self.watchIdle = watchIdle
+        self.maximumBackoff = maximumBackoffSeconds
         self.queue = queue
-        self.onGone = onGone
+        self.logger = logger
+        self.onStirred = onStirred
     }
 
-    deinit {
-        watches.values.forEach { $0.cancel() }
+    /// Closes every connection (the prober is being replaced or the daemon stops).
+    func close() {
+        links.values.forEach { $0.channel.close() }
+        links = [:]
     }
 
-    /// Watches each healthy connection's socket until the next probe.
-    private func watch(_ address: IPAddress, _ connection: PostgresConnection) {
-        watches[address]?.cancel()
-        let descriptor = connection.socketDescriptor
-        guard descriptor >= 0 else { return }
-        let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
-        source.setEventHandler { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            // An idle probe connection receives nothing in normal operation: whatever arrives
-            // (EOF, or the backend's FATAL before it) means the server is going away.
-            let alive = connection.consumeInput()
-            source.cancel()
-            self.watches[address] = nil
-            if !alive { self.connections[address] = nil }
-            self.onGone(address)
+    /// Closes the connections of servers no longer candidates.
+    func keep(only endpoints: Set<SocketEndpoint>) {
+        for (endpoint, link) in links where !endpoints.contains(endpoint) && !link.channel.isBusy {
+            link.channel.close()
+            links[endpoint] = nil
         }
-        watches[address] = source
-        source.resume()
     }
 
-    /// Probes every endpoint concurrently; returns when all have answered or failed.
-    func probe(_ endpoints: Set<SocketEndpoint>) -> [SocketEndpoint: ReplicaProbe] {
-        let targets = Array(endpoints)
-        // The probe queries use the sockets now; watching resumes afterwards.
-        watches.values.forEach { $0.cancel() }
-        watches = [:]
-        // Connections of servers no longer probed are closed.
-        let wanted = Set(targets.map(\.address))
-        for address in connections.keys where !wanted.contains(address) { connections[address] = nil }
-        var existing = targets.map { connections[$0.address] }
-        var results = [ReplicaProbe?](repeating: nil, count: targets.count)
-        var opened = [PostgresConnection?](repeating: nil, count: targets.count)
-        let conninfo = self.conninfo
-        results.withUnsafeMutableBufferPointer { resultBuffer in
-            opened.withUnsafeMutableBufferPointer { openedBuffer in
-                existing.withUnsafeMutableBufferPointer { existingBuffer in
-                    nonisolated(unsafe) let results = resultBuffer
-                    nonisolated(unsafe) let opened = openedBuffer
-                    nonisolated(unsafe) let existing = existingBuffer
-                    // Each iteration touches only its own slots.
-                    DispatchQueue.concurrentPerform(iterations: targets.count) { index in
-                        let endpoint = targets[index]
-                        let (probe, connection) = ReplicaProber.probeOne(endpoint, existing: existing[index], conninfo: conninfo)
-                        results[index] = probe
-                        opened[index] = connection
-                    }
+    /// Probes every endpoint at once; `completion` runs on the queue when each has answered,
+    /// failed, or reached the observation deadline. A server in its reconnect back-off is not
+    /// contacted: its last failure stands.
+    /// - Parameter patient: wait for each request's own end (for a single `once` round).
+    func probe(_ endpoints: Set<SocketEndpoint>, now: Double, patient: Bool = false,
+               completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
+        let batch = Batch(expected: endpoints.count, completion: completion)
+        if endpoints.isEmpty { return queue.async { batch.finish() } }
+        for endpoint in endpoints {
+            var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
+            if !link.channel.isBusy {
+                if !link.channel.isConnected, now < link.retryAt, let failure = link.lastFailure {
+                    links[endpoint] = link
+                    queue.async { batch.add(endpoint, failure) }
+                    continue
+                }
+                link.channel.replicaStatus(timeout: .milliseconds(requestTimeout)) { [weak self] outcome in
+                    self?.settle(endpoint, outcome, now: now)
+                }
+            }
+            // One answer per round: the request's, or the deadline's verdict, whichever is first.
+            let answered = FirstAnswer()
+            let deliver: @Sendable (ReplicaProbe) -> Void = { probe in
+                if answered.first() { batch.add(endpoint, probe) }
+            }
+            link.waiter = deliver
+            links[endpoint] = link
+            if patient { continue }
+            queue.asyncAfter(deadline: .now() + .milliseconds(observationTimeout)) { [weak self] in
+                guard let self, let link = self.links[endpoint], link.channel.isBusy else { return }
+                // An established connection that does not answer in time is a failed
+                // observation. A first connection still being set up (or its new backend
+                // answering its first query) has told nothing yet, and the hard limit ends it if
+                // it hangs; a reconnect after failures is still failing until it succeeds (a
+                // partitioned replica stays "streaming" on the writer for wal_sender_timeout).
+                if link.channel.isConnected && link.channel.isEstablished {
+                    deliver(.unreachable("no answer within \(self.observationTimeout)ms"))
+                } else {
+                    deliver(link.lastFailure ?? .connecting)
                 }
             }
         }
-        var answers: [SocketEndpoint: ReplicaProbe] = [:]
-        for (index, endpoint) in targets.enumerated() {
-            connections[endpoint.address] = opened[index]
-            answers[endpoint] = results[index]
-            if let connection = opened[index] { watch(endpoint.address, connection) }
-        }
-        return answers
     }
 
-    private static func probeOne(_ endpoint: SocketEndpoint, existing: PostgresConnection?,
-                                 conninfo: String) -> (ReplicaProbe, PostgresConnection?) {
-        do throws(PostgresError) {
-            let connection: PostgresConnection
-            if let existing, existing.isHealthy {
-                connection = existing
-            } else {
-                let address = endpoint.address.description
-                connection = try PostgresConnection(conninfo: conninfo, applicationName: "pglvsd-probe",
-                                                    overrides: [("host", address), ("hostaddr", address), ("port", "\(endpoint.port)")])
-            }
-            let status = try connection.replicaStatus()
-            return (status.inRecovery ? .standby(replayDelaySeconds: status.replayDelaySeconds) : .notInRecovery, connection)
-        } catch {
-            return (error.isServerGone ? .gone(error.summary) : .unreachable(error.summary), nil)
-        }
+    private func makeChannel(_ endpoint: SocketEndpoint) -> PostgresChannel {
+        let address = endpoint.address.description
+        let settings = ConnectionSettings(conninfo: conninfo, applicationName: "pglvsd-probe", password: password,
+                                          overrides: [.init("host", address), .init("hostaddr", address),
+                                                      .init("port", "\(endpoint.port)")])
+        let channel = PostgresChannel(settings, queue: queue)
+        channel.watchesIdleSocket = watchIdle
+        channel.onIdleInput = { [onStirred] in onStirred(endpoint) }
+        return channel
     }
+
+    /// Turns an answer into a probe result for the waiting round, updates the back-off and
+    /// logs state changes.
+    private func settle(_ endpoint: SocketEndpoint, _ outcome: Result<ReplicaStatus, PostgresError>, now: Double) {
+        guard var link = links[endpoint] else { return }
+        let probe: ReplicaProbe
+        let state: String
+        switch outcome {
+        case .success(let status):
+            probe = status.inRecovery ? .standby(replayDelaySeconds: status.replayDelaySeconds) : .notInRecovery
+            link.failures = 0
+            link.lastFailure = nil
+            state = "answering"
+            if link.loggedState != nil && link.loggedState != state {
+                logger.info("probe of \(endpoint) answers again", metadata: ["real_server": "\(endpoint)"])
+            }
+        case .failure(let error):
+            probe = error.isServerGone ? .gone(error.summary) : .unreachable(error.summary)
+            link.failures += 1
+            link.lastFailure = probe
+            // The first retry is at once (next round); then 100 ms, doubling up to the bound.
+            let delay = link.failures < 2 ? 0 : min(0.1 * Double(1 << min(link.failures - 2, 16)), maximumBackoff)
+            link.retryAt = now + delay
+            state = "failing: \(error.summary)"
+            if link.loggedState != state {
+                logger.warning("probe of \(endpoint) failed: \(error.summary); retrying with back-off up to \(maximumBackoff) s",
+                               metadata: ["real_server": "\(endpoint)"])
+            }
+        }
+        link.loggedState = state
+        let waiter = link.waiter
+        link.waiter = nil
+        links[endpoint] = link
+        waiter?(probe)
+    }
+}
+
+/// True the first time only. Used only on the prober's queue.
+private final class FirstAnswer: @unchecked Sendable {
+    private var done = false
+    func first() -> Bool {
+        defer { done = true }
+        return !done
+    }
+}
+
+/// Gathers one batch of probe answers; completes once, when the last one arrives. Used only
+/// on the prober's queue.
+private final class Batch: @unchecked Sendable {
+    private var expected: Int
+    private var answers: [SocketEndpoint: ReplicaProbe] = [:]
+    private let completion: @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void
+
+    init(expected: Int, completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
+        self.expected = expected
+        self.completion = completion
+    }
+
+    func add(_ endpoint: SocketEndpoint, _ probe: ReplicaProbe) {
+        answers[endpoint] = probe
+        expected -= 1
+        if expected == 0 { finish() }
+    }
+
+    func finish() { completion(answers) }
 }

@@ -28,7 +28,7 @@ struct Run: ParsableCommand {
                 handler.logLevel = level
                 return handler
             }
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = ConsoleLogHandler(label: label)
             handler.logLevel = level
             return handler
         }

@@ -1,30 +1,30 @@
+import Dispatch
 import Postgres
 
-/// Keeps one connection to the writer (through the writer VIP) and asks it for its WAL senders.
-final class WriterObserver {
-    private let conninfo: String
-    private var connection: PostgresConnection?
+/// Keeps one connection to the writer (through the writer VIP) and asks it for its WAL
+/// senders, without blocking the loop's queue: at most one request runs at a time, bounded by
+/// the writer timeout.
+final class WriterObserver: @unchecked Sendable {
+    private let channel: PostgresChannel
+    private let timeout: DispatchTimeInterval
 
-    init(conninfo: String) {
-        self.conninfo = conninfo
+    /// - Parameter queue: the loop's serial queue; completions arrive on it.
+    init(conninfo: String, password: String?, timeoutMilliseconds: Int, queue: DispatchQueue) {
+        channel = PostgresChannel(ConnectionSettings(conninfo: conninfo, password: password), queue: queue)
+        // The writer's socket is not watched while idle: the next round asks it anyway, and a
+        // writer going away is what fail-static is for.
+        channel.watchesIdleSocket = false
+        timeout = .milliseconds(timeoutMilliseconds)
     }
 
-    /// The writer's report, reconnecting first when the last connection broke.
-    func report() -> Result<WriterReport, PostgresError> {
-        do {
-            let current: PostgresConnection
-            if let connection, connection.isHealthy {
-                current = connection
-            } else {
-                connection = nil
-                current = try PostgresConnection(conninfo: conninfo)
-                connection = current
-            }
-            return .success(try current.writerReport())
-        } catch {
-            // A failed query may leave a half-open connection: start afresh next cycle.
-            connection = nil
-            return .failure(error)
-        }
+    /// True while a request runs (a round that did not wait for it may find it still running).
+    var isBusy: Bool { channel.isBusy }
+
+    /// Starts a request unless one is running; `completion` runs on the loop's queue.
+    func observe(completion: @escaping @Sendable (Result<WriterReport, PostgresError>) -> Void) {
+        guard !channel.isBusy else { return }
+        channel.writerReport(timeout: timeout, completion: completion)
     }
+
+    func close() { channel.close() }
 }

@@ -39,6 +39,22 @@ check "rejects an unknown scheduler" 2 'virtual_services[0].scheduler: unknown s
   "${example/scheduler: rr/scheduler: fastest}"
 check "rejects a port out of range" 2 "virtual_services[0].port: port must be between 1 and 65535, got 70000" \
   "${example/port: 5432/port: 70000}"
+# password_file: 0600 passes; readable by others, or next to a password in the conninfo, fails
+# with the key path; the password itself never appears in the output.
+printf 'S3cretPassw0rd\n' > "$work/password"; chmod 0600 "$work/password"
+with_password=${example/conninfo: \"host=/password_file: $work/password
+  conninfo: \"host=}
+check "accepts a private password_file" 0 "OK, 1 virtual service(s)" "$with_password"
+chmod 0644 "$work/password"
+check "rejects a password_file others may read" 2 "writer.password_file: $work/password: group or others may access it (mode 644); chmod 0600" "$with_password"
+chmod 0600 "$work/password"
+check "rejects a password in both places" 2 "writer.password_file: writer.conninfo already holds a password" \
+  "${with_password/user=pglvsd\"/user=pglvsd password=S3cretPassw0rd\"}"
+if "$pglvsd" check-config -c "$work/config.yaml" 2>&1 | grep -q S3cretPassw0rd; then
+  echo "FAIL: check-config printed the password"; failed=$((failed + 1))
+else
+  echo "PASS: check-config never prints the password"; passed=$((passed + 1))
+fi
 output=$("$pglvsd" check-config -c "$work/absent.yaml" 2>&1); status=$?
 if [ "$status" -ne 0 ] && grep -qF "No such file or directory" <<<"$output"; then
   echo "PASS: check-config names an unreadable file (exit $status)"; passed=$((passed + 1))

@@ -88,6 +88,26 @@ private func problems(_ yaml: String) -> [String] {
         #expect(found.contains { $0.hasPrefix("virtual_services[0].weights:") })
     }
 
+    @Test func timeoutsAndTheFastIntervalHaveDefaultsAndBounds() throws {
+        let configuration = try ConfigurationLoader.load(yaml: minimal)
+        #expect(configuration.probeTimeout.milliseconds == 500)
+        #expect(configuration.writer.timeout.milliseconds == 2000)
+        #expect(configuration.fastPollInterval.milliseconds == 250)
+        #expect(configuration.watchIdleProbes)
+        #expect(configuration.writer.passwordFile == nil)
+        let tuned = try ConfigurationLoader.load(yaml: minimal + "\npoll_interval: 2s\nprobe_timeout: 1s\nwatch_idle_probes: false")
+        #expect(tuned.fastPollInterval.milliseconds == 500)
+        #expect(tuned.probeTimeout.milliseconds == 1000)
+        #expect(!tuned.watchIdleProbes)
+        #expect(problems(minimal + "\nprobe_timeout: 10ms") == ["probe_timeout: must be between 50ms and 30s, got 10ms"])
+        #expect(problems(minimal + "\nfast_poll_interval: 2s") == ["fast_poll_interval: must not be longer than poll_interval (1s)"])
+        let writer = "writer: {conninfo: \"host=x\", timeout: 1m, password_file: secret}\n"
+        #expect(problems(writer + minimal.split(separator: "\n").dropFirst(2).joined(separator: "\n")) == [
+            "writer.password_file: must be an absolute path",
+            "writer.timeout: must be between 50ms and 30s, got 60s",
+        ])
+    }
+
     @Test func missingKeysAreNamed() {
         #expect(problems("virtual_services: []") == [
             "writer: required key is missing",

@@ -88,6 +88,27 @@ import LVSModel
         #expect(result.pool == ["10.0.0.12 1"])
     }
 
+    /// A probe connection still being set up tells nothing: the writer's row decides, and a
+    /// static server's streaks stand still (a daemon restart must not empty an adopted pool).
+    @Test func aProbeStillConnectingLeavesTheDecisionToWhatElseIsKnown() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 2, fall: 2, removal: .delete),
+                          adopting: [Destination(endpoint: at("10.0.0.12"), forwarding: .directRoute, weight: 1)])
+        for _ in 1...3 {
+            #expect(run.rows(replica("node2", "10.0.0.12"), probes: [at("10.0.0.12"): .connecting]).pool == ["10.0.0.12 1"])
+        }
+        var statics = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 2, fall: 1, removal: .delete),
+                              adopting: [Destination(endpoint: at("10.0.0.13"), forwarding: .directRoute, weight: 1)])
+        let node3 = [StaticCandidate(name: "node3", address: ip("10.0.0.13"))]
+        for _ in 1...3 {
+            let result = statics.cycle(.unavailable("not asked"), probes: [at("10.0.0.13"): .connecting],
+                                       staticCandidates: node3, discovery: .static)
+            #expect(result.pool == ["10.0.0.13 1"])
+        }
+        let failed = statics.cycle(.unavailable("not asked"), probes: [at("10.0.0.13"): .unreachable("no answer within 500ms")],
+                                   staticCandidates: node3, discovery: .static)
+        #expect(failed.pool.isEmpty)
+    }
+
     @Test func aPoolBelowMinPoolWarnsEveryCycle() {
         var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 1, minPool: 2))
         #expect(run.rows(replica("node2", "10.0.0.12")).warnings == ["the pool has 1 weighted real server(s), below min_pool 2"])

@@ -36,6 +36,23 @@ import LVSModel
         #expect(gone.transitions.map(\.description) == ["node2 10.0.0.12:5432 left the pool: lagging (bytes: 90 MiB)"])
     }
 
+    @Test func theTrackerSettlesWhileCountingRiseOrFall() {
+        let policy = PoolPolicy(rise: 2, fall: 2, removal: .delete)
+        var run = PoolRun(policy: policy)
+        #expect(!run.tracker.isSettling(policy: policy))
+        _ = run.rows(node2)                                  // one good of two
+        #expect(run.tracker.isSettling(policy: policy))
+        _ = run.rows(node2)                                  // joined
+        #expect(!run.tracker.isSettling(policy: policy))
+        let lagging = replica("node2", "10.0.0.12", lag: 90 * 1024 * 1024)
+        _ = run.rows(lagging)                                // one bad of two
+        #expect(run.tracker.isSettling(policy: policy))
+        _ = run.rows(lagging)                                // left
+        #expect(!run.tracker.isSettling(policy: policy))
+        _ = run.rows(lagging)                                // out and still bad: nothing pending
+        #expect(!run.tracker.isSettling(policy: policy))
+    }
+
     @Test func aDeadPostmasterFallsAtOnceAndIsNotDrained() {
         var run = PoolRun(policy: PoolPolicy(rise: 1, fall: 3, removal: .quiesce))
         _ = run.rows(node2, node3)

@@ -17,6 +17,8 @@ log() { printf '[%6.2fs] %s\n' "$(elapsed)" "$*"; }
 START_TIME=$(date +%s.%N)
 elapsed() { echo "$(date +%s.%N) - $START_TIME" | bc; }
 now() { date +%s.%N; }
+# seconds A B: B - A, three decimals.
+seconds() { printf '%.3f' "$(echo "$2 - $1" | bc)"; }
 
 AS_POSTGRES="setpriv --reuid=postgres --regid=postgres --init-groups --"
 as_postgres() { $AS_POSTGRES "$@"; }
@@ -209,7 +211,7 @@ start_pglvsd() {
   if [ "$mode" = journal ]; then
     if [ ! -S /run/systemd/journal/socket ]; then
       mkdir -p /run/systemd/journal
-      socat -u UNIX-RECV:/run/systemd/journal/socket OPEN:"$LAB/journal.log",creat,append &
+      python3 "$LAB_DIR/journal-listener.py" /run/systemd/journal/socket "$LAB/journal.log" &
       wait_until "journal listener" 5 test -S /run/systemd/journal/socket
     fi
     touch "$PGLVSD_LOG"
@@ -219,6 +221,14 @@ start_pglvsd() {
     NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=5000000 "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
   fi
   PGLVSD_PID=$!
+}
+
+# journal_time PATTERN [FROM_LINE]: when the first journal entry (from line FROM_LINE on) whose
+# MESSAGE matches the extended regex PATTERN was received, in epoch seconds; empty if none.
+journal_time() {
+  tail -n +"${2:-1}" "$LAB/journal.log" | awk -v pattern="$1" '
+    /^_LAB_RECEIVED=/ { received = substr($0, 15) }
+    /^MESSAGE=/ && $0 ~ pattern { print received; exit }'
 }
 
 # Everything the daemon logged, on stderr or to the journal listener.

@@ -168,14 +168,21 @@ session_ended() { ! kill -0 "$SESSION" 2>/dev/null; }
 wait_until "the client session to end" 10 session_ended
 pass "a client session through the reader VIP survived a daemon restart (backend $after)"
 
-log "killing node3's postmaster (kill -9)"
+log "killing node3's postmaster (kill -9): the socket path"
+mark=$(wc -l < "$LAB/journal.log")
 killed=$(now)
 pg_kill 3
 wait_until "node3 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2"
-log "node3 left the pool $(echo "$(now) - $killed" | bc | cut -c1-5)s after the kill"
+seen=$(now)
+stirred=$(journal_time "stirred while idle" "$mark")
+known=$(journal_time "^MESSAGE=node3 .* left the pool: postmaster gone" "$mark")
+[ -n "$stirred" ] || fail "pglvsd did not notice node3's death on its idle probe socket"
+[ -n "$known" ] || fail "no 'node3 left the pool: postmaster gone' entry in the journal"
+SOCKET_PATH_SECONDS=$(seconds "$killed" "$known")
+log "socket path: the idle probe socket stirred $(seconds "$killed" "$stirred")s after the kill; pglvsd logged node3 gone and out ${SOCKET_PATH_SECONDS}s after it; the lab saw the table change after $(seconds "$killed" "$seen")s"
 show_pool
 cross_check_ipvsadm
-pass "a replica whose postmaster is killed leaves the pool"
+pass "a replica whose postmaster is killed leaves the pool at once (socket path, ${SOCKET_PATH_SECONDS}s)"
 
 log "node4 starts streaming with application_name $(node_ip 4) (a literal IP, like the seed's 4th replica)"
 joined=$(now)
@@ -195,6 +202,31 @@ wait_until "node3 back with weight 3" 30 \
 log "node3 back in the pool $(echo "$(now) - $restarted" | bc | cut -c1-5)s after its restart was requested"
 pass "a replica that comes back rejoins (after rise good observations)"
 
+log "the poll path: idle probe sockets unwatched (watch_idle_probes: false, by SIGHUP), node3 killed again"
+cp "$LAB/pglvsd.yaml" "$LAB/pglvsd.yaml.good"
+printf 'watch_idle_probes: false\n' >> "$LAB/pglvsd.yaml"
+mark=$(wc -l < "$LAB/journal.log")
+kill -HUP "$PGLVSD_PID"
+reload_applied() { [ -n "$(journal_time "^MESSAGE=reloaded" "$mark")" ]; }
+wait_until "the reload applied" 5 reload_applied
+node3_probed() { [ "$(psql_at 3 "select count(*) from pg_stat_activity where application_name = 'pglvsd-probe'")" = 1 ]; }
+wait_until "node3's new probe connection open" 10 node3_probed
+mark=$(wc -l < "$LAB/journal.log")
+killed=$(now)
+pg_kill 3
+wait_until "node3 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 4):$READ_PORT 1"
+known=$(journal_time "^MESSAGE=node3 .* left the pool: postmaster gone" "$mark")
+[ -n "$known" ] || fail "no 'node3 left the pool: postmaster gone' entry in the journal"
+[ -z "$(journal_time "stirred while idle" "$mark")" ] || fail "an unwatched socket reported the death"
+POLL_PATH_SECONDS=$(seconds "$killed" "$known")
+log "poll path: pglvsd logged node3 gone and out ${POLL_PATH_SECONDS}s after the kill (poll interval 0.5s)"
+cp "$LAB/pglvsd.yaml.good" "$LAB/pglvsd.yaml"
+kill -HUP "$PGLVSD_PID"
+pg_start 3
+wait_until "node3 back with weight 3" 30 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+pass "death to known: socket path ${SOCKET_PATH_SECONDS}s, poll path ${POLL_PATH_SECONDS}s"
+
 log "maintenance: pglvsd drain node4 (weight 0 without editing the configuration)"
 "$PGLVSD" drain -c "$LAB/pglvsd.yaml" "$(node_ip 4)" || fail "pglvsd drain"
 wait_until "node4 at weight 0" 10 \
@@ -205,6 +237,7 @@ wait_until "node4 back at weight 1" 10 \
 pass "pglvsd drain / undrain take a server out of rotation and back"
 
 log "partition: node4's link to the LAN goes down"
+mark=$(wc -l < "$LAB/journal.log")
 ip link set "v-node4" down
 cut=$(now)
 node4_unreachable() { grep -q '"reason" : "probe failed' "$LAB/run/status.json" && grep -B1 '"reason" : "probe failed' "$LAB/run/status.json" | grep -q "$(node_ip 4)"; }
@@ -212,6 +245,12 @@ wait_until "node4 reported unreachable in pglvsd status" 10 node4_unreachable
 log "node4 reported unreachable $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
 wait_until "node4 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
 log "node4 left the pool $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
+failed=$(journal_time "^MESSAGE=not serving: $(node_ip 4): probe failed" "$mark")
+left=$(journal_time "^MESSAGE=$(node_ip 4) .* (is draining|left the pool)" "$mark")
+[ -n "$failed" ] && [ -n "$left" ] || fail "no probe failure or departure of node4 in the journal"
+PARTITION_KNOWN=$(seconds "$cut" "$failed"); PARTITION_OUT=$(seconds "$cut" "$left")
+log "journal: node4's probe failed ${PARTITION_KNOWN}s after the cut, node4 out of rotation ${PARTITION_OUT}s after it"
+[ "$(echo "$PARTITION_KNOWN < 2" | bc)" = 1 ] || fail "node4 reported unreachable ${PARTITION_KNOWN}s after the cut (target: under 2 s)"
 ip link set "v-node4" up
 healed=$(now)
 wait_until "node4 back after the link heals" 60 \
