@@ -333,7 +333,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func publishMetrics(lastCycleSeconds: Double) {
         guard let path = configuration.metricsFile, !dryRun else { return }
         let snapshot = MetricsSnapshot(
-            writerUp: writerProblem == nil,
+            writerUp: writerIsUp,
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
             },
@@ -356,7 +356,7 @@ final class ReconcileLoop: @unchecked Sendable {
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
             writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
-                          reachable: writerProblem == nil, problem: writerProblem, address: lastWriterAddress),
+                          reachable: writerIsUp, problem: writerProblem, address: lastWriterAddress),
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map {
                     StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
@@ -399,7 +399,7 @@ final class ReconcileLoop: @unchecked Sendable {
             let serving = members.filter { $0.weight > 0 }.count
             return "\(service.name) \(serving)/\(members.count) serving"
         }
-        return pools.joined(separator: ", ") + "; writer " + (writerProblem == nil ? "reachable" : "unreachable (fail-static)")
+        return pools.joined(separator: ", ") + "; writer " + (writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)")
     }
 
     /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
@@ -473,6 +473,9 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// The writer's report, or nil (fail-static) when no writer answers.
+    /// The writer answered as a writer, and has not failed since.
+    private var writerIsUp: Bool { writerProblem == nil && lastWriterAddress != nil }
+
     private func writerView(_ outcome: Result<WriterReport, PostgresError>?) -> WriterReport? {
         guard let outcome else { return nil }
         switch outcome {
@@ -483,7 +486,7 @@ final class ReconcileLoop: @unchecked Sendable {
             noteWriterProblem("the writer conninfo reaches a standby, not a writer")
             return nil
         case .success(let report):
-            lastWriterAddress = report.serverAddress
+            lastWriterAddress = report.serverAddress ?? "local"
             if writerProblem != nil {
                 logger.info("writer reachable again", metadata: ["writer.address": "\(report.serverAddress ?? "local")"])
                 writerProblem = nil

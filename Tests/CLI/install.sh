@@ -8,7 +8,8 @@ trap 'rm -rf "$stage"' EXIT
 passed=0 failed=0
 output=$(cd "$root" && PREFIX=/usr DESTDIR="$stage" CONFIGURATION=debug scripts/install 2>&1) || {
   echo "FAIL: scripts/install: $output"; echo "install: 0 passed, 1 failed"; exit 1; }
-for file in usr/bin/pglvsd usr/share/man/man8/pglvsd.8 usr/lib/systemd/system/pglvsd.service etc/pglvsd/pglvsd.yaml; do
+for file in usr/bin/pglvsd usr/share/man/man8/pglvsd.8 usr/lib/systemd/system/pglvsd.service etc/pglvsd/pglvsd.yaml \
+            usr/lib/ocf/resource.d/pglvsd/lvsdr usr/lib/ocf/resource.d/pglvsd/lvsdr-realsvr; do
   if [ -s "$stage/$file" ]; then passed=$((passed + 1)); else echo "FAIL: install did not create /$file"; failed=$((failed + 1)); fi
 done
 if grep -q "^ExecStart=/usr/bin/pglvsd run" "$stage/usr/lib/systemd/system/pglvsd.service"; then
@@ -26,6 +27,11 @@ if man -l "$stage/usr/share/man/man8/pglvsd.8" 2>/dev/null | grep -q "check-conf
 else
   echo "FAIL: the man page does not describe check-config"; failed=$((failed + 1))
 fi
-[ "$failed" -eq 0 ] && echo "PASS: scripts/install with PREFIX=/usr DESTDIR=$stage installed binary, man page, unit and example"
+if OCF_ROOT=/usr/lib/ocf "$stage/usr/lib/ocf/resource.d/pglvsd/lvsdr" meta-data | grep -q '<resource-agent name="lvsdr"'; then
+  passed=$((passed + 1))
+else
+  echo "FAIL: the installed lvsdr agent prints no meta-data"; failed=$((failed + 1))
+fi
+[ "$failed" -eq 0 ] && echo "PASS: scripts/install with PREFIX=/usr DESTDIR=$stage installed binary, man page, unit, example and resource agents"
 echo "install: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,7 @@
 # Boots the User-Mode Linux lab (a real kernel with IPVS) and runs one scenario inside it.
 #
 #   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
+#   Tests/Lab/lab.sh seed   the seed's story through the resource agents lvsdr and lvsdr-realsvr
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
 #   Tests/Lab/lab.sh bench  the IPVS benchmark (run through Benchmarks/ipvs/run.sh)
 #
@@ -12,8 +13,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, demo or bench)" >&2; exit 2; }
+scenario=${1:?usage: lab.sh test|seed|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, demo or bench)" >&2; exit 2; }
 
 pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
 pglvsd=$(readlink -f "$pglvsd")

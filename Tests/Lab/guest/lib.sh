@@ -127,6 +127,7 @@ pg_common_settings() {
 listen_addresses = '*'
 port = $READ_PORT
 unix_socket_directories = '$1'
+${PG_EXTRA_SETTINGS:-}
 CONF
 }
 
@@ -159,13 +160,39 @@ pg_replica() {
   mkdir -p "$dir"; chown postgres:postgres "$dir"
   in_node_as_postgres "$n" "$PG_BIN/pg_basebackup" -h "$WRITER_VIP" -U replicator -D "$dir/data" \
     -X stream -c fast >"$dir/basebackup.log" 2>&1 || fail "pg_basebackup node$n: $(tail -5 "$dir/basebackup.log")"
+  follow_writer_vip "$n" "$name"
+  pg_start "$n"
+}
+
+# follow_writer_vip N APPLICATION_NAME: node N's data directory becomes a standby of whatever
+# holds the writer VIP, with node N's own settings last (after a base backup or pg_rewind
+# copied another node's configuration).
+follow_writer_vip() {
+  local n=$1 name=$2 dir=$LAB/node$1
   touch "$dir/data/standby.signal"; chown postgres:postgres "$dir/data/standby.signal"
   cat >> "$dir/data/postgresql.conf" <<CONF
 unix_socket_directories = '$dir'
 cluster_name = 'node$n'
 primary_conninfo = 'host=$WRITER_VIP port=$READ_PORT user=replicator application_name=$name'
 CONF
-  pg_start "$n"
+}
+
+# sample_pool [PRIMARY_ADDRESS]: in the background, every 0.2 s, notes in $LAB/primary-seen when
+# the primary is a real server of any service, and (once $LAB/watch-empty exists) in
+# $LAB/pool-empty when no real server has a weight. Sets SAMPLER to its pid.
+sample_pool() {
+  local primary=${1:-}
+  ( while :; do
+      table=$("$PGLVSD" ipvs list 2>/dev/null)
+      if [ -n "$primary" ] && grep -q " $primary:$READ_PORT " <<<"$table"; then
+        echo "primary $primary seen at $(date +%s.%N)" >> "$LAB/primary-seen"
+      fi
+      if [ -f "$LAB/watch-empty" ] && ! awk '$1 == "->" && $4 > 0 { found = 1 } END { exit !found }' <<<"$table"; then
+        echo "empty at $(date +%s.%N)" >> "$LAB/pool-empty"
+      fi
+      sleep 0.2
+    done ) &
+  SAMPLER=$!
 }
 
 pg_start() {
@@ -264,6 +291,15 @@ pool_is() {
   local expected actual
   expected=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
   actual=$(kernel_pool)
+  [ "$expected" = "$actual" ]
+}
+
+# serving_is "ADDR:PORT W" ...: the servers taking new connections (weight > 0) are exactly these;
+# others may still be draining at weight 0.
+serving_is() {
+  local expected actual
+  expected=$(printf '%s\n' "$@" | sed '/^$/d' | sort)
+  actual=$(kernel_pool | awk '$2 > 0')
   [ "$expected" = "$actual" ]
 }
 

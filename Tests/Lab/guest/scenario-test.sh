@@ -53,17 +53,7 @@ YAML
 
 # Sample the table all along: the primary must never be a read real server, and once armed
 # (from the failover on) the pool must never be without a weighted server.
-( while :; do
-    table=$("$PGLVSD" ipvs list 2>/dev/null)
-    if grep -q " $(node_ip 1):$READ_PORT " <<<"$table"; then
-      echo "primary node1 seen at $(date +%s.%N)" >> "$LAB/primary-seen"
-    fi
-    if [ -f "$LAB/watch-empty" ] && ! awk '$1 == "->" && $4 > 0 { found = 1 } END { exit !found }' <<<"$table"; then
-      echo "empty at $(date +%s.%N)" >> "$LAB/pool-empty"
-    fi
-    sleep 0.2
-  done ) &
-SAMPLER=$!
+sample_pool "$(node_ip 1)"
 
 log "starting pglvsd"
 started=$(now)
@@ -339,11 +329,21 @@ pass "the password never appeared in pglvsd's log, journal entries, status file 
 
 log "on_stop: remove deletes the daemon's own services, and only those"
 ipvsadm -A -t 10.0.0.201:80 -s rr
-sed 's/^poll_interval: 500ms$/poll_interval: 500ms\non_stop: remove/' "$LAB/pglvsd.yaml" > "$LAB/pglvsd-remove.yaml"
+# This run takes its password from writer.password_file instead of the passfile.
+printf '%s\n' "$LAB_PASSWORD" > "$LAB/password"; chmod 600 "$LAB/password"
+sed -e 's/^poll_interval: 500ms$/poll_interval: 500ms\non_stop: remove/' \
+    -e "s| passfile=$LAB/pgpass||" -e "s|^  conninfo: |  password_file: $LAB/password\n  conninfo: |" \
+    "$LAB/pglvsd.yaml" > "$LAB/pglvsd-remove.yaml"
+grep -q passfile "$LAB/pglvsd-remove.yaml" && fail "the password_file run still names the passfile"
 : > "$LAB/notify.log"
+rm -f "$LAB/run/status.json"
 start_pglvsd "$LAB/pglvsd-remove.yaml"
 wait_until "ready" 15 grep -q READY=1 "$LAB/notify.log"
+writer_answered() { grep -q '"reachable" : true' "$LAB/run/status.json" 2>/dev/null; }
+wait_until "the writer answering pglvsd authenticated with writer.password_file" 15 writer_answered
 stop_pglvsd
+if daemon_log | grep -aq "$LAB_PASSWORD"; then fail "the password from password_file appeared in pglvsd's log"; fi
+pass "writer.password_file authenticates the writer connection (scram-sha-256) and the password stays out of the log"
 table=$(ipvsadm -Ln)
 grep -q "$READER_VIP:" <<<"$table" && fail "on_stop: remove left the daemon's services: $table"
 grep -q "TCP  10.0.0.201:80 rr" <<<"$table" || fail "on_stop: remove touched a service it does not own: $table"
