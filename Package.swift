@@ -41,6 +41,8 @@ let package = Package(
 
         // Benchmarks/ipvs/run.sh: the IPVS module's side of the add/delete/dump benchmark.
         .executableTarget(name: "ipvs-bench", dependencies: ["IPVS", "LVSModel"], path: "Benchmarks/IPVSBench"),
+        // Benchmarks/compare/run.sh: one health check's CPU on a persistent connection.
+        .executableTarget(name: "probe-bench", dependencies: ["Postgres"], path: "Benchmarks/ProbeBench"),
 
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
