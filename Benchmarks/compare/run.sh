@@ -13,7 +13,8 @@ done
 if [ -n "${missing:-}" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
-swift build -c release --product pglvsd
+# The binary scripts/install installs: Swift runtime and Foundation linked in.
+swift build -c release --static-swift-stdlib --product pglvsd
 swift build -c release --product probe-bench
 out=${LAB_OUT:-$(mktemp -d /tmp/pglvsd-compare.XXXXXX)}
 PGLVSD=.build/release/pglvsd LAB_OUT="$out" LAB_TIMEOUT=${LAB_TIMEOUT:-2700} Tests/Lab/lab.sh compare

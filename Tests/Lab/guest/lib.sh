@@ -179,7 +179,7 @@ CONF
 
 # sample_pool [PRIMARY_ADDRESS]: in the background, every 0.2 s, notes in $LAB/primary-seen when
 # the primary is a real server of any service, and (once $LAB/watch-empty exists) in
-# $LAB/pool-empty when no real server has a weight. Sets SAMPLER to its pid.
+# $LAB/pool-empty when no real server of the reader service has a weight. Sets SAMPLER.
 sample_pool() {
   local primary=${1:-}
   ( while :; do
@@ -187,7 +187,9 @@ sample_pool() {
       if [ -n "$primary" ] && grep -q " $primary:$READ_PORT " <<<"$table"; then
         echo "primary $primary seen at $(date +%s.%N)" >> "$LAB/primary-seen"
       fi
-      if [ -f "$LAB/watch-empty" ] && ! awk '$1 == "->" && $4 > 0 { found = 1 } END { exit !found }' <<<"$table"; then
+      if [ -f "$LAB/watch-empty" ] && ! awk -v svc="TCP  $READER_VIP:$READ_PORT" '
+          /^(TCP|UDP|SCTP|FWM)/ { inside = (index($0, svc " ") == 1); next }
+          inside && $1 == "->" && $4 + 0 > 0 { found = 1 } END { exit !found }' <<<"$table"; then
         echo "empty at $(date +%s.%N)" >> "$LAB/pool-empty"
       fi
       sleep 0.2

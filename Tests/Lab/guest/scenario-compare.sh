@@ -24,7 +24,7 @@ SAMPLES=$LAB/samples
 : > "$SAMPLES"
 ( while :; do
     set=$(ipvsadm -Ln -t "$READER_VIP:$READ_PORT" 2>/dev/null |
-      awk '$1 == "->" && $2 ~ /:/ && $4 > 0 { split($2, a, ":"); print a[1] }' | sort | tr '\n' ',')
+      awk '$1 == "->" && $2 ~ /^[0-9]/ && $4 + 0 > 0 { split($2, a, ":"); print a[1] }' | sort | tr '\n' ',')
     echo "$(date +%s.%N) $set" >> "$SAMPLES"
     sleep 0.1
   done ) &
@@ -155,14 +155,25 @@ stop_checker() {
   ipvsadm -C
 }
 
-# Peak RSS (VmHWM) summed over the checker's long-lived processes, in MiB.
-peak_rss() {
+# status_mib FIELD: a /proc/PID/status field (kB) summed over the checker's processes, in MiB.
+status_mib() {
   local total=0 pid kb
   for pid in $(pgrep -f "$CHECKER_MATCH"); do
-    kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    kb=$(awk -v field="$1:" '$1 == field { print $2 }' "/proc/$pid/status" 2>/dev/null)
     total=$((total + ${kb:-0}))
   done
   echo "scale=1; $total / 1024" | bc
+}
+
+# CPU ticks of the checker's processes and of the children they reaped (the scripts and psql or
+# ipvsadm they fork), per /proc/PID/stat: utime + stime + cutime + cstime.
+checker_ticks() {
+  local total=0 pid ticks
+  for pid in $(pgrep -f "$CHECKER_MATCH"); do
+    ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$pid/stat" 2>/dev/null)
+    total=$((total + ${ticks:-0}))
+  done
+  echo "$total"
 }
 
 log "idle baseline: CPU over 10 s with the cluster up, the sampler running and no checker"
@@ -180,21 +191,28 @@ for CHECKER in $CHECKERS; do
   [ "$up" = never ] && fail "$CHECKER never brought the pool to {node2, node3}: $(tail -5 "$LAB/checker-$CHECKER.log")"
   result "start → pool right (s)" "$up"
   sleep 3  # settle before measuring steady state
-  before=$(busy_ticks); sleep 10; ticks=$(( $(busy_ticks) - before ))
-  result "CPU above idle per 10 s (UML ticks)" "$((ticks - IDLE_TICKS))"
-  result "peak RSS (MiB)" "$(peak_rss)"
+  before=$(busy_ticks); own=$(checker_ticks); sleep 10
+  ticks=$(( $(busy_ticks) - before )); own=$(( $(checker_ticks) - own ))
+  result "CPU per 10 s, checker and its children (UML ticks)" "$own"
+  result "CPU per 10 s, whole guest above idle (UML ticks)" "$((ticks - IDLE_TICKS))"
+  result "peak RSS (MiB)" "$(status_mib VmHWM)"
+  result "RSS now: anonymous / file-backed (MiB)" "$(status_mib RssAnon) / $(status_mib RssFile)"
 
   phase_start=$(now)
   pg_kill 3; t=$(now)
-  result "postmaster killed → out (s)" "$(first_sample "$t" 20 "$(lacks "$(node_ip 3)")")"
+  out=$(first_sample "$t" 20 "$(lacks "$(node_ip 3)")")
+  result "postmaster killed → out (s)" "$out"
   in_node_as_postgres 3 "$PG_BIN/pg_ctl" -D "$LAB/node3/data" -l "$LAB/node3/postgres.log" -w -t 60 start >/dev/null
   t=$(now)
-  result "restarted → in (s)" "$(first_sample "$t" 30 "$(has "$(node_ip 3)")")"
+  back=$(first_sample "$t" 30 "$(has "$(node_ip 3)")")
+  result "restarted → in (s)" "$([ "$out" = never ] && echo "n/a (never out)" || echo "$back")"
 
   ip link set v-node3 down; t=$(now)
-  result "network cut → out (s)" "$(first_sample "$t" 20 "$(lacks "$(node_ip 3)")")"
+  out=$(first_sample "$t" 20 "$(lacks "$(node_ip 3)")")
+  result "network cut → out (s)" "$out"
   ip link set v-node3 up; t=$(now)
-  result "healed → in (s)" "$(first_sample "$t" 40 "$(has "$(node_ip 3)")")"
+  back=$(first_sample "$t" 40 "$(has "$(node_ip 3)")")
+  result "healed → in (s)" "$([ "$out" = never ] && echo "n/a (never out)" || echo "$back")"
   wait_until "node3 streaming again" 40 streaming_is 1 "node2,node3"
 
   psql_at 3 "select pg_wal_replay_pause()" >/dev/null
