@@ -166,10 +166,12 @@ wait_until "node3 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2"
 seen=$(now)
 stirred=$(journal_time "stirred while idle" "$mark")
 known=$(journal_time "^MESSAGE=node3 .* left the pool: postmaster gone" "$mark")
-[ -n "$stirred" ] || fail "pglvsd did not notice node3's death on its idle probe socket"
 [ -n "$known" ] || fail "no 'node3 left the pool: postmaster gone' entry in the journal"
 SOCKET_PATH_SECONDS=$(seconds "$killed" "$known")
-log "socket path: the idle probe socket stirred $(seconds "$killed" "$stirred")s after the kill; pglvsd logged node3 gone and out ${SOCKET_PATH_SECONDS}s after it; the lab saw the table change after $(seconds "$killed" "$seen")s"
+# The backend's FATAL reaches the open probe connection either while it is idle (the watch
+# stirs) or while a probe is in flight (the probe fails with it): both are the socket path.
+if [ -n "$stirred" ]; then how="the idle probe socket stirred $(seconds "$killed" "$stirred")s after the kill"; else how="the FATAL arrived on a probe in flight"; fi
+log "socket path: $how; pglvsd logged node3 gone and out ${SOCKET_PATH_SECONDS}s after the kill; the lab saw the table change after $(seconds "$killed" "$seen")s"
 show_pool
 cross_check_ipvsadm
 pass "a replica whose postmaster is killed leaves the pool at once (socket path, ${SOCKET_PATH_SECONDS}s)"
