@@ -20,8 +20,9 @@ final class ReconcileLoop: @unchecked Sendable {
     private var password: String?
     /// The observation round in flight, if any: rounds never overlap.
     private var round: Round?
-    /// A round was asked for while one ran: another starts when it ends.
+    /// A round was asked for while one ran: another starts when it ends (urgent if any ask was).
     private var roundAgain = false
+    private var roundAgainUrgent = false
     /// The writer's last answer and when it came, for rounds that end before it answers.
     private var latestWriter: (outcome: Result<WriterReport, PostgresError>, at: Double)?
     /// Rounds sooner than the poll interval while a server is counting rise or fall.
@@ -76,7 +77,7 @@ final class ReconcileLoop: @unchecked Sendable {
         guard !dryRun else { return }
         logger.info("probe connection to \(endpoint) stirred while idle (server going away?); observing now",
                     metadata: ["real_server": "\(endpoint)"])
-        startRound()
+        startRound(urgent: true)
     }
 
     private static func readPassword(_ configuration: DaemonConfiguration, logger: Logger) -> String? {
@@ -153,16 +154,20 @@ final class ReconcileLoop: @unchecked Sendable {
         var pendingBatches = 0
         var writerPending = false
         var writerOutcome: Result<WriterReport, PostgresError>?
+        /// Started because a probe connection stirred: what the probes find is applied as soon
+        /// as they answer, with the writer's last answer, rather than after the writer's.
+        var urgent = false
     }
 
-    private func startRound() {
+    private func startRound(urgent: Bool = false) {
         guard round == nil else {
             roundAgain = true
+            roundAgainUrgent = roundAgainUrgent || urgent
             return
         }
         fastTimer?.cancel()
         fastTimer = nil
-        round = Round(started: now)
+        round = Round(started: now, urgent: urgent)
         writer.observe { [weak self] outcome in self?.writerAnswered(outcome) }
         round?.writerPending = writer.isBusy
         // Candidates known before the writer answers: its last rows, the static lists, and
@@ -172,7 +177,7 @@ final class ReconcileLoop: @unchecked Sendable {
         if round?.writerPending == true {
             patienceTimer?.cancel()
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + .milliseconds(writerPatienceMilliseconds))
+            timer.schedule(deadline: .now() + .milliseconds(patience(for: round)))
             timer.setEventHandler { [weak self] in self?.decideIfComplete(patienceOver: true) }
             patienceTimer = timer
             timer.resume()
@@ -208,7 +213,7 @@ final class ReconcileLoop: @unchecked Sendable {
 
     private func decideIfComplete(patienceOver: Bool) {
         guard let current = round, current.pendingBatches == 0 else { return }
-        if current.writerPending && !patienceOver && now - current.started < Double(writerPatienceMilliseconds) / 1000 {
+        if current.writerPending && !patienceOver && now - current.started < Double(patience(for: current)) / 1000 {
             return
         }
         patienceTimer?.cancel()
@@ -221,8 +226,10 @@ final class ReconcileLoop: @unchecked Sendable {
             afterDecision()
         }
         if roundAgain {
+            let urgent = roundAgainUrgent
             roundAgain = false
-            queue.async { self.startRound() }
+            roundAgainUrgent = false
+            queue.async { self.startRound(urgent: urgent) }
         } else if isSettling() {
             scheduleFastRound()
         }
@@ -235,6 +242,11 @@ final class ReconcileLoop: @unchecked Sendable {
     private var writerPatienceMilliseconds: Int {
         afterDecision == nil && latestWriter != nil
             ? configuration.probeTimeout.milliseconds : configuration.writer.timeout.milliseconds
+    }
+
+    /// An urgent round waits for no writer that has answered before.
+    private func patience(for round: Round?) -> Int {
+        round?.urgent == true && latestWriter != nil && afterDecision == nil ? 0 : writerPatienceMilliseconds
     }
 
     /// The writer did not answer within the probe timeout: its last answer serves while it is
