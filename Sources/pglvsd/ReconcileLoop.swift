@@ -163,6 +163,11 @@ final class ReconcileLoop: @unchecked Sendable {
         guard round == nil else {
             roundAgain = true
             roundAgainUrgent = roundAgainUrgent || urgent
+            if urgent {
+                // The round in flight stops waiting for a slow writer; the next one follows at once.
+                round?.urgent = true
+                decideIfComplete(patienceOver: false)
+            }
             return
         }
         fastTimer?.cancel()
