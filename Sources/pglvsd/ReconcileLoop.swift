@@ -65,11 +65,12 @@ final class ReconcileLoop: @unchecked Sendable {
         self.logger = logger
         password = ReconcileLoop.readPassword(configuration, logger: logger)
         writer = ReconcileLoop.makeWriter(configuration, password: password, queue: queue)
-        // A placeholder until self is complete; the real prober reports stirred connections to the loop.
-        prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger) { _ in }
+        prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger)
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
-        prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger) { [weak self] in self?.stirred($0) }
+        // The prober reports a connection that stirred while idle (its postmaster died), and
+        // the loop observes right away instead of at the next poll.
+        prober.onStirred = { [weak self] in self?.stirred($0) }
     }
 
     /// Something arrived on an idle probe connection: its server is going away. Observe now.
@@ -95,15 +96,13 @@ final class ReconcileLoop: @unchecked Sendable {
                        timeoutMilliseconds: configuration.writer.timeout.milliseconds, queue: queue)
     }
 
-    /// The prober reports a connection that stirred while idle (its postmaster died), and the
-    /// loop observes right away instead of at the next poll.
     private static func makeProber(_ configuration: DaemonConfiguration, password: String?, queue: DispatchQueue,
-                                   logger: Logger, onStirred: @escaping @Sendable (SocketEndpoint) -> Void) -> ReplicaProber {
+                                   logger: Logger) -> ReplicaProber {
         ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, password: password,
                       timeoutMilliseconds: configuration.probeTimeout.milliseconds,
                       watchIdle: configuration.watchIdleProbes,
                       maximumBackoffSeconds: max(Double(configuration.pollInterval.milliseconds) / 1000, 1),
-                      queue: queue, logger: logger, onStirred: onStirred)
+                      queue: queue, logger: logger)
     }
 
     func start() {
@@ -157,7 +156,13 @@ final class ReconcileLoop: @unchecked Sendable {
         /// Started because a probe connection stirred: what the probes find is applied as soon
         /// as they answer, with the writer's last answer, rather than after the writer's.
         var urgent = false
+        /// Each service's candidates from this round's writer report, resolved once.
+        var plans: [CandidatePlan]?
     }
+
+    /// One service's candidates: the writer's rows and the static list, with their addresses.
+    private typealias CandidatePlan = (service: VirtualServiceConfiguration, rows: [ReplicaObservation],
+                                       statics: [StaticCandidate])
 
     private func startRound(urgent: Bool = false) {
         guard round == nil else {
@@ -178,7 +183,7 @@ final class ReconcileLoop: @unchecked Sendable {
         // Candidates known before the writer answers: its last rows, the static lists, and
         // every server still in a pool. New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
-        probeBatch(candidateEndpoints(rows).union(trackedEndpoints()))
+        probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()))
         if round?.writerPending == true {
             patienceTimer?.cancel()
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -211,7 +216,9 @@ final class ReconcileLoop: @unchecked Sendable {
         round?.writerPending = false
         round?.writerOutcome = outcome
         if case .success(let report) = outcome, !report.inRecovery {
-            probeBatch(candidateEndpoints(report))
+            let plans = plans(for: report)
+            round?.plans = plans
+            probeBatch(endpoints(of: plans))
         }
         decideIfComplete(patienceOver: false)
     }
@@ -224,7 +231,8 @@ final class ReconcileLoop: @unchecked Sendable {
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil
-        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), probes: current.probes, started: current.started)
+        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), plans: current.plans, probes: current.probes,
+               started: current.started)
         prober.keep(only: current.probed.union(trackedEndpoints()))
         if let afterDecision {
             self.afterDecision = nil
@@ -241,17 +249,13 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// How long a round's decision waits for the writer once the probes are in: the probe
-    /// timeout, so a hung writer never holds back the probes' findings. Until the writer has
-    /// answered once (at start: adopted servers are known by address only, and their names and
-    /// weights come from its rows), and for a single `once` round, its full timeout.
-    private var writerPatienceMilliseconds: Int {
-        afterDecision == nil && latestWriter != nil
-            ? configuration.probeTimeout.milliseconds : configuration.writer.timeout.milliseconds
-    }
-
-    /// An urgent round waits for no writer that has answered before.
+    /// timeout, so a hung writer never holds back the probes' findings, and not at all in an
+    /// urgent round. Until the writer has answered once (at start: adopted servers are known by
+    /// address only, and their names and weights come from its rows), and for a single `once`
+    /// round, its full timeout.
     private func patience(for round: Round?) -> Int {
-        round?.urgent == true && latestWriter != nil && afterDecision == nil ? 0 : writerPatienceMilliseconds
+        guard afterDecision == nil, latestWriter != nil else { return configuration.writer.timeout.milliseconds }
+        return round?.urgent == true ? 0 : configuration.probeTimeout.milliseconds
     }
 
     /// The writer did not answer within the probe timeout: its last answer serves while it is
@@ -281,15 +285,24 @@ final class ReconcileLoop: @unchecked Sendable {
         timer.resume()
     }
 
-    /// Where each candidate of each service is probed: the writer's rows and the static lists.
-    private func candidateEndpoints(_ report: WriterReport?) -> Set<SocketEndpoint> {
-        var endpoints = Set<SocketEndpoint>()
-        for service in configuration.virtualServices {
+    /// Each service's candidates: the writer's rows and the static list, names resolved.
+    private func plans(for report: WriterReport?) -> [CandidatePlan] {
+        configuration.virtualServices.map { service in
+            let family = service.service.key.family
             let rows = report.map { observations(of: $0, for: service) } ?? []
-            let port = service.policy.realServerPort
-            let statics = service.staticRealServers.compactMap { AddressResolver.resolve($0, family: service.service.key.family) }
-            for address in rows.compactMap(\.address) + statics {
-                endpoints.insert(SocketEndpoint(address: address, port: port))
+            let statics = service.staticRealServers.map {
+                StaticCandidate(name: $0, address: AddressResolver.resolve($0, family: family))
+            }
+            return (service, rows, statics)
+        }
+    }
+
+    /// Where the candidates are probed.
+    private func endpoints(of plans: [CandidatePlan]) -> Set<SocketEndpoint> {
+        var endpoints = Set<SocketEndpoint>()
+        for plan in plans {
+            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address) {
+                endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
             }
         }
         return endpoints
@@ -306,24 +319,17 @@ final class ReconcileLoop: @unchecked Sendable {
         return endpoints
     }
 
-    /// One decision and reconciliation of every virtual service from a round's observations.
-    private func decide(writerOutcome: Result<WriterReport, PostgresError>?, probes: [SocketEndpoint: ReplicaProbe],
-                        started: Double) {
+    /// One decision and reconciliation of every virtual service from a round's observations;
+    /// `roundPlans` are the candidates already resolved from the round's own writer report.
+    private func decide(writerOutcome: Result<WriterReport, PostgresError>?, plans roundPlans: [CandidatePlan]?,
+                        probes: [SocketEndpoint: ReplicaProbe], started: Double) {
         defer {
             cycles += 1
             publishMetrics(lastCycleSeconds: now - started)
         }
         let report = writerView(writerOutcome)
         let marks = loadMaintenance()
-        var plans: [(VirtualServiceConfiguration, [ReplicaObservation], [StaticCandidate])] = []
-        for service in configuration.virtualServices {
-            let family = service.service.key.family
-            let rows = report.map { observations(of: $0, for: service) } ?? []
-            let statics = service.staticRealServers.map {
-                StaticCandidate(name: $0, address: AddressResolver.resolve($0, family: family))
-            }
-            plans.append((service, rows, statics))
-        }
+        let plans = roundPlans ?? plans(for: report)
         cycleFailed = false
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
@@ -447,16 +453,21 @@ final class ReconcileLoop: @unchecked Sendable {
             writer.close()
             writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
             // A round waiting for the old writer would wait in vain.
-            if round?.writerPending == true { round?.writerPending = false }
+            round?.writerPending = false
         }
         if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer || loadedPassword != password
             || loaded.probeTimeout != old.probeTimeout || loaded.watchIdleProbes != old.watchIdleProbes
             || loaded.pollInterval != old.pollInterval {
             let replaced = prober
-            prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger) { [weak self] in self?.stirred($0) }
+            prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger)
+            // The prober reports a connection that stirred while idle (its postmaster died), and
+            // the loop observes right away instead of at the next poll.
+            prober.onStirred = { [weak self] in self?.stirred($0) }
             replaced.close()
         }
         password = loadedPassword
+        // Candidates resolved under the old configuration do not serve the new one.
+        round?.plans = nil
         if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
         let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
         for service in old.virtualServices where kept[service.name] != service.service.key {

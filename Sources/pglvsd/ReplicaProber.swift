@@ -22,7 +22,9 @@ final class ReplicaProber: @unchecked Sendable {
     private let watchIdle: Bool
     /// The longest pause between reconnect attempts to a server that keeps failing.
     private let maximumBackoff: Double
-    private let onStirred: @Sendable (SocketEndpoint) -> Void
+    /// Called (on the queue) when something arrives on an idle probe connection: its server is
+    /// going away.
+    var onStirred: (@Sendable (SocketEndpoint) -> Void)?
     private var links: [SocketEndpoint: Link] = [:]
 
     /// One replica's connection and its recent history.
@@ -41,9 +43,8 @@ final class ReplicaProber: @unchecked Sendable {
     /// - Parameters:
     ///   - timeoutMilliseconds: the observation deadline (probe_timeout).
     ///   - queue: the loop's serial queue; completions and socket events arrive on it.
-    ///   - onStirred: something arrived on an idle probe connection: its server is going away.
     init(conninfo: String, password: String?, timeoutMilliseconds: Int, watchIdle: Bool, maximumBackoffSeconds: Double,
-         queue: DispatchQueue, logger: Logger, onStirred: @escaping @Sendable (SocketEndpoint) -> Void) {
+         queue: DispatchQueue, logger: Logger) {
         self.conninfo = conninfo
         self.password = password
         self.observationTimeout = timeoutMilliseconds
@@ -54,7 +55,6 @@ final class ReplicaProber: @unchecked Sendable {
         self.maximumBackoff = maximumBackoffSeconds
         self.queue = queue
         self.logger = logger
-        self.onStirred = onStirred
     }
 
     /// Closes every connection (the prober is being replaced or the daemon stops).
@@ -122,7 +122,7 @@ final class ReplicaProber: @unchecked Sendable {
                                                       .init("port", "\(endpoint.port)")])
         let channel = PostgresChannel(settings, queue: queue)
         channel.watchesIdleSocket = watchIdle
-        channel.onIdleInput = { [onStirred] in onStirred(endpoint) }
+        channel.onIdleInput = { [weak self] in self?.onStirred?(endpoint) }
         return channel
     }
 
