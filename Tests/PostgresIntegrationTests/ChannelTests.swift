@@ -89,17 +89,9 @@ extension WriterAndReplicaViewTests {
         queue.sync { probe.onIdleInput = { noticed.signal() } }
         let status = try Await.result { done in queue.async { probe.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
         #expect(status.inRecovery)
-        let pidFile = LoopbackCluster.dataDirectory("replica2") + "/postmaster.pid"
-        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
-        let postmaster = try #require(Int32(pidText))
         let killed = Date()
-        #expect(kill(postmaster, SIGKILL) == 0)
-        defer {
-            _ = LoopbackCluster.eventually(10) { kill(postmaster, 0) != 0 }
-            try? FileManager.default.removeItem(atPath: pidFile)
-            try? LoopbackCluster.start("replica2")
-            _ = LoopbackCluster.healthy()
-        }
+        let restore = try LoopbackCluster.killPostmaster("replica2")
+        defer { restore() }
         #expect(noticed.wait(timeout: .now() + 5) == .success, "the idle socket never reported the dead server")
         let latency = Date().timeIntervalSince(killed)
         // The first stir may be the backend's FATAL, the EOF right behind it closes the channel.

@@ -45,6 +45,22 @@ enum LoopbackCluster {
         try pgctl(["-D", dataDirectory(node), "-l", (directory ?? "") + "/\(node).log", "-w", "-t", "60", "start"])
     }
 
+    /// Kills a node's postmaster with SIGKILL, as a crash would. Returns what restores the node:
+    /// wait for the old postmaster to be gone, start it again, wait for both replicas streaming.
+    static func killPostmaster(_ node: String) throws -> () -> Void {
+        let pidFile = dataDirectory(node) + "/postmaster.pid"
+        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
+        guard let postmaster = Int32(pidText), kill(postmaster, SIGKILL) == 0 else {
+            throw PostgresError(code: .unexpectedResult, message: "cannot kill \(node)'s postmaster (\(pidFile): \(pidText))")
+        }
+        return {
+            _ = eventually(10) { kill(postmaster, 0) != 0 }
+            try? FileManager.default.removeItem(atPath: pidFile)
+            try? start(node)
+            _ = healthy()
+        }
+    }
+
     /// Polls until the condition holds or the deadline passes; returns whether it held.
     static func eventually(_ seconds: Double, _ condition: () throws -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)

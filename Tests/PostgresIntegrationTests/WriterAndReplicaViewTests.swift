@@ -72,16 +72,8 @@ struct WriterAndReplicaViewTests {
         #expect(LoopbackCluster.healthy())
         let probe = try PostgresConnection(conninfo: LoopbackCluster.replica2)
         #expect(try probe.replicaStatus().inRecovery)
-        let pidFile = LoopbackCluster.dataDirectory("replica2") + "/postmaster.pid"
-        let pidText = try String(contentsOfFile: pidFile, encoding: .utf8).split(separator: "\n").first.map(String.init) ?? ""
-        let postmaster = try #require(Int32(pidText))
-        #expect(kill(postmaster, SIGKILL) == 0)
-        defer {
-            _ = LoopbackCluster.eventually(10) { kill(postmaster, 0) != 0 }
-            try? FileManager.default.removeItem(atPath: pidFile)
-            try? LoopbackCluster.start("replica2")
-            _ = LoopbackCluster.healthy()
-        }
+        let restore = try LoopbackCluster.killPostmaster("replica2")
+        defer { restore() }
         var failure: PostgresError?
         let noticed = LoopbackCluster.eventually(10) {
             do {
