@@ -60,7 +60,7 @@ started=$(now)
 start_pglvsd "$LAB/pglvsd.yaml"
 wait_until "node2 (weight 2) and node3 (weight 3) in the pool" 20 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
-log "pool complete $(echo "$(now) - $started" | bc | cut -c1-5)s after start"
+log "pool complete $(seconds "$started" "$(now)")s after start"
 show_pool
 cross_check_ipvsadm
 wait_until "the second service (6432, NAT) holds node2 and node3 at weight 4" 10 \
@@ -181,7 +181,7 @@ joined=$(now)
 pg_replica 4 "$(node_ip 4)"
 wait_until "node4 (default weight 1) in the pool" 20 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 4):$READ_PORT 1"
-log "node4 joined the pool $(echo "$(now) - $joined" | bc | cut -c1-5)s after its start was requested"
+log "node4 joined the pool $(seconds "$joined" "$(now)")s after its start was requested"
 show_pool
 cross_check_ipvsadm
 pass "a new streaming replica joins the pool with default_weight"
@@ -191,7 +191,7 @@ restarted=$(now)
 pg_start 3
 wait_until "node3 back with weight 3" 30 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
-log "node3 back in the pool $(echo "$(now) - $restarted" | bc | cut -c1-5)s after its restart was requested"
+log "node3 back in the pool $(seconds "$restarted" "$(now)")s after its restart was requested"
 pass "a replica that comes back rejoins (after rise good observations)"
 
 log "the poll path: idle probe sockets unwatched (watch_idle_probes: false, by SIGHUP), node3 killed again"
@@ -234,9 +234,9 @@ ip link set "v-node4" down
 cut=$(now)
 node4_unreachable() { grep -q '"reason" : "probe failed' "$LAB/run/status.json" && grep -B1 '"reason" : "probe failed' "$LAB/run/status.json" | grep -q "$(node_ip 4)"; }
 wait_until "node4 reported unreachable in pglvsd status" 10 node4_unreachable
-log "node4 reported unreachable $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
+log "node4 reported unreachable $(seconds "$cut" "$(now)")s after its link went down"
 wait_until "node4 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
-log "node4 left the pool $(echo "$(now) - $cut" | bc | cut -c1-5)s after its link went down"
+log "node4 left the pool $(seconds "$cut" "$(now)")s after its link went down"
 failed=$(journal_time "^MESSAGE=not serving: $(node_ip 4): probe failed" "$mark")
 left=$(journal_time "^MESSAGE=$(node_ip 4) .* (is draining|left the pool)" "$mark")
 [ -n "$failed" ] && [ -n "$left" ] || fail "no probe failure or departure of node4 in the journal"
@@ -247,7 +247,7 @@ ip link set "v-node4" up
 healed=$(now)
 wait_until "node4 back after the link heals" 60 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
-log "node4 back $(echo "$(now) - $healed" | bc | cut -c1-5)s after its link came back"
+log "node4 back $(seconds "$healed" "$(now)")s after its link came back"
 pass "a replica cut off the network is reported unreachable, leaves, and returns when the link heals"
 
 log "lag: node3 pauses replay while the primary writes ~12 MB of WAL in steps the others keep up with"
@@ -266,7 +266,7 @@ done
 loaded=$(now)
 wait_until "node3 out of the pool while lagging" 15 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 4):$READ_PORT 1"
-log "node3 left $(echo "$(now) - $loaded" | bc | cut -c1-5)s after the last write; pglvsd said: $(daemon_log | grep -ao 'node3 [^ ]* .*lagging.*' | tail -1)"
+log "node3 left $(seconds "$loaded" "$(now)")s after the last write; pglvsd said: $(daemon_log | grep -ao 'node3 [^ ]* .*lagging.*' | tail -1)"
 daemon_log | grep -aq "lagging (bytes:" || fail "pglvsd did not log the lag reason"
 if tail -n +"$journal_mark" "$LAB/journal.log" | grep -aE "^MESSAGE=(node2|$(node_ip 4)) .* (is draining|left the pool)"; then
   fail "a caught-up replica was removed while node3 lagged (a false removal)"
@@ -275,7 +275,7 @@ psql_at 3 "select pg_wal_replay_resume()" >/dev/null || fail "resume replay on n
 resumed=$(now)
 wait_until "node3 back after catching up" 30 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
-log "node3 back $(echo "$(now) - $resumed" | bc | cut -c1-5)s after replay resumed"
+log "node3 back $(seconds "$resumed" "$(now)")s after replay resumed"
 pass "a lagging replica leaves with its reason and returns once caught up"
 
 log "failover: the writer VIP is gone for 6 s, then node1 stops, node2 is promoted and takes the VIP"
@@ -288,13 +288,13 @@ in_node_as_postgres 1 "$PG_BIN/pg_ctl" -D "$LAB/node1/data" -m immediate stop >/
 in_node_as_postgres 2 "$PG_BIN/pg_ctl" -D "$LAB/node2/data" -w promote >/dev/null || fail "promote node2"
 move_writer_vip 2
 promoted=$(now)
-log "node2 promoted and holds the writer VIP $(echo "$promoted - $vip_gone" | bc | cut -c1-5)s after the VIP vanished"
+log "node2 promoted and holds the writer VIP $(seconds "$vip_gone" "$promoted")s after the VIP vanished"
 node2_unweighted() { ! kernel_pool | grep -q "^$(node_ip 2):$READ_PORT [1-9]"; }
 wait_until "the promoted node2 takes no new reads" 6 node2_unweighted
-log "node2 (now the primary) stopped taking reads $(echo "$(now) - $promoted" | bc | cut -c1-5)s after the promotion"
+log "node2 (now the primary) stopped taking reads $(seconds "$promoted" "$(now)")s after the promotion"
 wait_until "pool = node3 (3) and node4 (1) under the new writer" 30 \
   pool_is "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
-log "pool right $(echo "$(now) - $promoted" | bc | cut -c1-5)s after the promotion"
+log "pool right $(seconds "$promoted" "$(now)")s after the promotion"
 wait_until "the second service follows: node3 and node4 at weight 4" 15 \
   pool_of_is 6432 "$(node_ip 3):$READ_PORT Masq 4" "$(node_ip 4):$READ_PORT Masq 4"
 wait_until "node3 and node4 streaming from node2" 30 streaming_is 2 "$(node_ip 4),node3"
