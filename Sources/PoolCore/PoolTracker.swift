@@ -47,6 +47,14 @@ public struct PoolTransition: Hashable, Sendable, CustomStringConvertible {
     public var endpoint: SocketEndpoint
     public var kind: Kind
 
+    /// Why a server left or is draining; nil for the other transitions.
+    public var reason: ExclusionReason? {
+        switch kind {
+        case .left(let reason), .draining(let reason): return reason
+        case .joined, .drained, .fallbackStarted, .fallbackEnded: return nil
+        }
+    }
+
     public var description: String {
         switch kind {
         case .joined: return "\(name) \(endpoint) joined the pool"

@@ -40,7 +40,8 @@ final class ReconcileLoop: @unchecked Sendable {
     /// Per virtual service, the reason each observed server was last left out for.
     private var lastExclusions: [String: [String: ExclusionReason]] = [:]
     private var maintenanceProblem: String?
-    /// READY=1 goes out after the first cycle that reconciled every service.
+    /// READY=1 goes out after the first cycle that reconciled every service with every pool
+    /// decided (see `startupWaitSeconds`).
     private var announcedReady = false
     private var lastStatus = ""
     /// Each service's pool after the last cycle, for STATUS and `pglvsd status`.
@@ -362,10 +363,10 @@ final class ReconcileLoop: @unchecked Sendable {
             },
             lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: kernelOperations, kernelErrors: kernelErrors)
         do {
-            try snapshot.render().write(toFile: path, atomically: true, encoding: .utf8)
+            try PublishedFile.write(snapshot.render(), to: path)
             metricsProblem = nil
         } catch {
-            let problem = "cannot write \(path): \(error.localizedDescription)"
+            let problem = "cannot write the metrics file: \(error)"
             if problem != metricsProblem { logger.error("\(problem)") }
             metricsProblem = problem
         }
@@ -408,11 +409,28 @@ final class ReconcileLoop: @unchecked Sendable {
             lastStatus = status
         }
         if !announcedReady && !cycleFailed {
-            announcedReady = true
-            states.append(.ready)
-            logger.info("ready: \(status)")
+            let settling = isSettling()
+            if !settling || now >= startupWaitSeconds {
+                announcedReady = true
+                states.append(.ready)
+                let after = String(format: "%.2f", now)
+                if settling {
+                    logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s with servers still counting rise or fall: \(status)")
+                } else {
+                    logger.info("ready after \(after) s, every pool decided: \(status)")
+                }
+            }
         }
         ServiceManager.notify(states)
+    }
+
+    /// READY=1 (which `systemctl start` waits for) goes out once no server is still counting
+    /// rise or fall, so that the start returning means reads flow; a server that keeps flapping
+    /// holds it back no longer than this, well inside the unit's TimeoutStartSec (60 s).
+    private var startupWaitSeconds: Double {
+        let rise = configuration.virtualServices.map { max($0.policy.rise, $0.policy.fall) }.max() ?? 1
+        let oneDecision = Double(configuration.writer.timeout.milliseconds + rise * configuration.pollInterval.milliseconds) / 1000
+        return min(45, max(10, 2 * oneDecision))
     }
 
     /// `reader 2/3 serving; writer reachable`: one line for systemctl status.
@@ -583,9 +601,14 @@ final class ReconcileLoop: @unchecked Sendable {
             let explained = Set(result.transitions.map(\.endpoint))
 
             for transition in result.transitions {
-                serviceLogger.info("\(transition)", metadata: [
+                // Each change carries what `journalctl PGLVSD_…=` searches by: the server, its
+                // weight after the change, and why it left.
+                var metadata: Logger.Metadata = [
                     "real_server": "\(transition.endpoint)", "real_server.name": "\(transition.name)",
-                ])
+                    "weight": "\(result.members.first { $0.endpoint == transition.endpoint }?.weight ?? 0)",
+                ]
+                if let reason = transition.reason { metadata["reason"] = "\(reason)" }
+                serviceLogger.info("\(transition)", metadata: metadata)
             }
             for warning in result.warnings { serviceLogger.warning("\(warning)") }
             logExclusionChanges(configured.name, result.exclusions, serviceLogger)

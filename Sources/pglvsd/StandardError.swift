@@ -1,10 +1,18 @@
+import Systemd
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Writes one line to standard error (unbuffered, so it interleaves correctly with logs).
+/// Under systemd (ExecStartPre/ExecReload running `check-config`) standard error is the journal,
+/// which reads a `<3>` prefix as the line's priority: the problems land at priority err.
+private let journalPriorityPrefix = Journal.standardErrorIsJournal ? "<3>" : ""
+
+/// Writes one error line to standard error (unbuffered, so it interleaves correctly with logs).
 func printError(_ line: String) {
-    var text = line + "\n"
+    // journald reads each line of the stream on its own: every line of a multi-line problem
+    // (a YAML parser's excerpt) carries the priority.
+    var text = line.split(separator: "\n", omittingEmptySubsequences: false)
+        .map { journalPriorityPrefix + $0 }.joined(separator: "\n") + "\n"
     text.withUTF8 { bytes in
         var offset = 0
         while offset < bytes.count {

@@ -53,7 +53,8 @@ struct StatusReport: Codable {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        // Readable by any operator (no secret in it: the conninfo is redacted).
+        try PublishedFile.write(Array(encoder.encode(self)), to: path)
     }
 
     static func read(from path: String) throws -> StatusReport {

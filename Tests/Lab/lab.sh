@@ -3,6 +3,7 @@
 #
 #   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
 #   Tests/Lab/lab.sh seed   the seed's story through the resource agents lvsdr and lvsdr-realsvr
+#   Tests/Lab/lab.sh systemd  the Debian package under real systemd 252 and journald (PID 1)
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
 #   Tests/Lab/lab.sh bench  the IPVS benchmark (run through Benchmarks/ipvs/run.sh)
 #
@@ -13,8 +14,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|seed|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, demo or bench)" >&2; exit 2; }
+scenario=${1:?usage: lab.sh test|seed|systemd|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, systemd, demo or bench)" >&2; exit 2; }
+# Scenarios that boot real systemd as PID 1, and what they install.
+boot=plain
+if [ "$scenario" = systemd ]; then
+  boot=systemd
+  deb=${PGLVSD_DEB:-$(ls -t "$root"/dist/pglvsd_*.deb 2>/dev/null | head -1)}
+  [ -s "$deb" ] || { echo "lab.sh: scenario '$scenario' installs the Debian package: run scripts/package first (or set PGLVSD_DEB)" >&2; exit 2; }
+  deb=$(readlink -f "$deb")
+fi
 
 pglvsd=${PGLVSD:-$root/.build/debug/pglvsd}
 pglvsd=$(readlink -f "$pglvsd")
@@ -27,18 +36,26 @@ mkdir -p "$out"
 out=$(readlink -f "$out")
 rm -f "$out/exit-code"
 
+# Debian 12's UML cannot restore FPU state on hosts with AVX-512/AMX without this (uml-xstate.c).
+cc -shared -fPIC -O2 -o "$out/uml-xstate.so" "$here/uml-xstate.c" -ldl \
+  || { echo "lab.sh: cannot build $here/uml-xstate.c (gcc)" >&2; exit 2; }
+
 echo "lab: booting UML ($(linux.uml --version 2>/dev/null | head -1 || echo kernel)) for scenario '$scenario'; output in $out"
 # Arguments with '=' that the kernel does not know reach init as environment variables.
 set +e
-timeout --kill-after=10 "${LAB_TIMEOUT:-600}" linux.uml \
+timeout --kill-after=10 "${LAB_TIMEOUT:-600}" env LD_PRELOAD="$out/uml-xstate.so" linux.uml \
   mem="${LAB_MEM:-2G}" rootfstype=hostfs rootflags=/ rw quiet \
   init="$here/guest/init.sh" \
   con=null con0=fd:0,fd:1 \
   LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
+  LAB_BOOT="$boot" PGLVSD_DEB="${deb:-}" \
   LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 30 ))}" \
   </dev/null 2>&1 | stdbuf -oL tr -d '\r'
 uml_status=${PIPESTATUS[0]}
 set -e
+# UML's host processes (one per guest address space) can outlive a kernel that died or was
+# killed, stopped and holding whatever the caller's descriptors were (a lock, a pipe).
+pkill -KILL -f "^linux.uml .*LAB_OUT=$out " 2>/dev/null || true
 
 if [ ! -s "$out/exit-code" ]; then
   echo "lab: the guest wrote no exit code (UML exit status $uml_status): it crashed or timed out" >&2

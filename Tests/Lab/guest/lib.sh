@@ -55,6 +55,10 @@ diagnostics() {
   echo "--- kernel table (pglvsd ipvs list) ---"; "$PGLVSD" ipvs list 2>&1
   echo "--- pglvsd log ---"; tail -n 80 "$PGLVSD_LOG" 2>/dev/null
   echo "--- pglvsd journal entries (MESSAGE) ---"; grep -a '^MESSAGE=' "$LAB/journal.log" 2>/dev/null | tail -n 40
+  if [ -d /run/systemd/system ]; then
+    echo "--- systemctl status pglvsd ---"; systemctl status pglvsd --no-pager 2>&1 | head -n 20
+    echo "--- journalctl -u pglvsd ---"; journalctl -u pglvsd --no-pager -o short-precise -n 80 2>&1
+  fi
   local dir
   for dir in "$LAB"/node*; do
     [ -d "$dir" ] || continue
@@ -66,6 +70,9 @@ diagnostics() {
 
 save_logs() {
   mkdir -p "$LAB_OUT/logs"
+  if [ -d /run/systemd/system ]; then
+    journalctl --no-pager -o short-precise >"$LAB_OUT/logs/journal.log" 2>&1
+  fi
   cp "$PGLVSD_LOG" "$LAB/journal.log" "$LAB/notify.log" "$LAB_OUT/logs/" 2>/dev/null
   local dir
   for dir in "$LAB"/node*; do
@@ -219,6 +226,36 @@ psql_at() {
 writer_streaming() {
   in_node "$1" "$PG_BIN/psql" -qAtX -h "$LAB/node$1" -U postgres -d postgres \
     -c "select string_agg(application_name, ',' order by application_name) from pg_stat_replication where state = 'streaming'"
+}
+
+# --- a client session through the reader VIP ----------------------------------------------------
+
+# open_session: one psql session from the client namespace through the reader VIP, kept open
+# (a holder keeps its input FIFO open for writing) until close_session. Sets SESSION.
+open_session() {
+  mkfifo "$LAB/session.in"
+  sleep 3600 >"$LAB/session.in" &
+  SESSION_HOLDER=$!
+  ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres \
+    <"$LAB/session.in" >"$LAB/session.out" 2>&1 &
+  SESSION=$!
+  SESSION_QUERIES=0
+}
+
+# session_query: one query on the open session; sets SESSION_BACKEND to "PID NODE" of its backend.
+session_query() {
+  SESSION_QUERIES=$((SESSION_QUERIES + 1))
+  echo "select 'q$SESSION_QUERIES ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >"$LAB/session.in"
+  wait_until "the session's answer to query $SESSION_QUERIES" 10 grep -q "^q$SESSION_QUERIES " "$LAB/session.out"
+  SESSION_BACKEND=$(grep "^q$SESSION_QUERIES " "$LAB/session.out" | cut -d' ' -f2-)
+}
+
+# close_session: the holder goes, psql reads end of input and exits.
+close_session() {
+  kill "$SESSION_HOLDER" 2>/dev/null
+  session_ended() { ! kill -0 "$SESSION" 2>/dev/null; }
+  wait_until "the client session to end" 10 session_ended
+  rm -f "$LAB/session.in"
 }
 
 # --- pglvsd ----------------------------------------------------------------------------------

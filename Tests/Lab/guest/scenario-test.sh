@@ -121,14 +121,9 @@ wait_until "node2 weight 2 again" 5 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_
 pass "SIGHUP: a bad file is rejected with its reason and the old config kept; a good one applies"
 
 log "restart with a client session open through the reader VIP"
-mkfifo "$LAB/session.in"
-# A holder keeps the FIFO open for writing, so psql's session lasts until the holder goes.
-sleep 600 >"$LAB/session.in" &
-HOLDER=$!
-ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres <"$LAB/session.in" >"$LAB/session.out" 2>&1 &
-SESSION=$!
-echo "select 'before ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >"$LAB/session.in"
-wait_until "the session answered once" 10 grep -q "^before " "$LAB/session.out"
+open_session
+session_query
+before=$SESSION_BACKEND
 stop_started=$(now)
 stop_pglvsd
 stop_seconds=$(echo "$(now) - $stop_started" | bc)
@@ -149,13 +144,10 @@ pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" || fail "the res
 if grep -aqE '^MESSAGE=(kernel: |drift repaired)' "$LAB/journal.log"; then
   fail "the restarted daemon changed the kernel table instead of adopting it: $(grep -aE '^MESSAGE=(kernel: |drift repaired)' "$LAB/journal.log")"
 fi
-echo "select 'after ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >"$LAB/session.in"
-wait_until "the session answered again" 10 grep -q "^after " "$LAB/session.out"
-before=$(grep "^before " "$LAB/session.out" | cut -d' ' -f2-); after=$(grep "^after " "$LAB/session.out" | cut -d' ' -f2-)
+session_query
+after=$SESSION_BACKEND
 [ "$before" = "$after" ] || fail "the session changed backend across the restart: $before / $after"
-kill "$HOLDER" 2>/dev/null
-session_ended() { ! kill -0 "$SESSION" 2>/dev/null; }
-wait_until "the client session to end" 10 session_ended
+close_session
 pass "a client session through the reader VIP survived a daemon restart (backend $after)"
 
 log "killing node3's postmaster (kill -9): the socket path"

@@ -1,0 +1,48 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file other programs read while pglvsd rewrites it (the metrics textfile, the status file):
+/// written to a temporary file beside it and renamed over it, so a reader sees the old or the
+/// new contents, never half. Its mode is set explicitly: under systemd the daemon runs with
+/// `UMask=0077`, which would leave node_exporter (another user) unable to read it.
+enum PublishedFile {
+    struct WriteError: Error, CustomStringConvertible {
+        var operation: String
+        var path: String
+        var errno: Int32
+        var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
+    }
+
+    static func write(_ contents: [UInt8], to path: String, mode: mode_t = 0o644) throws(WriteError) {
+        let temporary = "\(path).tmp.\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
+        guard descriptor >= 0 else { throw WriteError(operation: "create", path: temporary, errno: errno) }
+        var failure: WriteError?
+        if fchmod(descriptor, mode) != 0 {
+            failure = WriteError(operation: "chmod", path: temporary, errno: errno)
+        }
+        var offset = 0
+        while failure == nil && offset < contents.count {
+            let written = contents[offset...].withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = WriteError(operation: "write", path: temporary, errno: errno)
+            } else {
+                offset += written
+            }
+        }
+        close(descriptor)
+        if failure == nil && rename(temporary, path) != 0 {
+            failure = WriteError(operation: "rename to", path: path, errno: errno)
+        }
+        if let failure {
+            unlink(temporary)
+            throw failure
+        }
+    }
+
+    static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(WriteError) {
+        try write(Array(text.utf8), to: path, mode: mode)
+    }
+}
