@@ -4,23 +4,6 @@ import LVSModel
 import PoolCore
 @testable import Configuration
 
-private let minimal = """
-    writer:
-      conninfo: "host=10.0.0.100 dbname=postgres user=pglvsd"
-    virtual_services:
-      - address: 10.0.0.200
-        port: 5432
-    """
-
-private func problems(_ yaml: String) -> [String] {
-    do {
-        _ = try ConfigurationLoader.load(yaml: yaml)
-        return []
-    } catch {
-        return error.problems.map(\.description)
-    }
-}
-
 @Suite struct ConfigurationLoaderTests {
     @Test func theShippedExampleLoads() throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../etc/pglvsd/pglvsd.yaml")
