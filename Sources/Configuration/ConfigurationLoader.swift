@@ -5,6 +5,9 @@ public enum ConfigurationLoader {
     public static func load(yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
         let collector = ProblemCollector()
         let decoded: DaemonConfiguration
+        if let problem = AnchorScan.firstAnchorOrAlias(in: yaml) {
+            throw ConfigurationError(problems: [problem])
+        }
         do {
             guard try Yams.load(yaml: yaml) is [String: Any] else {
                 throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "the configuration must be a YAML mapping")])
