@@ -9,11 +9,12 @@ public enum ConfigurationLoader {
             throw ConfigurationError(problems: [problem])
         }
         do {
-            guard try Yams.load(yaml: yaml) is [String: Any] else {
+            guard let root = try Yams.compose(yaml: yaml), case .mapping = root else {
                 throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "the configuration must be a YAML mapping")])
             }
-            decoded = try YAMLDecoder().decode(DaemonConfiguration.self, from: yaml,
-                                               userInfo: [ProblemCollector.userInfoKey: collector])
+            decoded = try YAMLDecoder().decode(DaemonConfiguration.self, from: root,
+                                               userInfo: [ProblemCollector.userInfoKey: collector,
+                                                          ComposedDocument.userInfoKey: ComposedDocument(root: root)])
         } catch let error as ConfigurationError {
             throw error
         } catch let error as YamlError {

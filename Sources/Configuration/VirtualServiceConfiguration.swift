@@ -68,11 +68,15 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
         let defaultWeight = VirtualServiceConfiguration.weight(fields.optional(.defaultWeight, Int64.self),
                                                                fields, .defaultWeight, nil) ?? 1
         var weights: [String: UInt32] = [:]
-        if let listed: [String: Int64] = fields.optional(.weights) {
-            for (server, value) in listed.sorted(by: { $0.key < $1.key }) {
-                if let weight = VirtualServiceConfiguration.weight(value, fields, .weights, server) {
-                    weights[server] = weight
-                }
+        for (server, node) in fields.entries(.weights) ?? [] {
+            guard let value = node.scalar.flatMap(Int64.construct) else {
+                let found = node.scalar.flatMap { node.null == nil ? "\"\($0.string)\"" : nil } ?? ComposedDocument.kind(of: node)
+                fields.collector.add(fields.path + [CodingKeys.weights, AnyCodingKey(stringValue: server)],
+                                     "weight of \(server) must be an integer, got \(found)")
+                continue
+            }
+            if let weight = VirtualServiceConfiguration.weight(value, fields, .weights, server) {
+                weights[server] = weight
             }
         }
         let syncStates: [String] = fields.optional(.syncStates) ?? Array(PoolPolicy.seedSyncStates)
