@@ -2,7 +2,9 @@ import Yams
 
 /// Turns YAML text into a validated configuration, or every problem with it.
 public enum ConfigurationLoader {
-    public static func load(yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(yaml text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        // Some editors start a UTF-8 file with a byte order mark; it is no part of the YAML.
+        let yaml = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         let collector = ProblemCollector()
         let decoded: DaemonConfiguration
         if let problem = AnchorScan.firstAnchorOrAlias(in: yaml) {

@@ -103,7 +103,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
                 fields.problem(.onStop, "unknown value \"\(text)\" (expected one of: keep, remove)")
             }
         }
-        if fields.container.contains(.virtualServices) && virtualServices.isEmpty {
+        // An empty list; anything else there that decoded to nothing has its problem named already.
+        if fields.document.node(at: fields.path + [CodingKeys.virtualServices])?.sequence?.isEmpty == true {
             fields.problem(.virtualServices, "at least one virtual service is required")
         }
         var seenNames: [String: Int] = [:]

@@ -70,7 +70,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             }
             return try container.decode(T.self, forKey: key)
         } catch let error as DecodingError {
-            problem(key, describe(error))
+            problem(key, describe(error, decoding: T.self))
             return nil
         } catch {
             problem(key, "\(error)")
@@ -99,10 +99,18 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         return entries
     }
 
-    private func describe(_ error: DecodingError) -> String {
+    private func describe(_ error: DecodingError, decoding decoded: Any.Type) -> String {
         switch error {
-        case .typeMismatch(let type, _): return "expected \(typeName(type))"
-        case .valueNotFound(let type, _): return "expected \(typeName(type))"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            // Yams names a scalar where the field's own type says more ("a string").
+            let expected = typeName(type is Node.Scalar.Type && context.codingPath.count == path.count + 1 ? decoded : type)
+            // Say what was there when it is another kind of thing (a list for a mapping).
+            if let node = document.node(at: context.codingPath),
+               node.scalar == nil || expected == "a mapping" || expected == "a list" {
+                let found = ComposedDocument.kind(of: node)
+                if found != expected { return "expected \(expected), found \(found)" }
+            }
+            return "expected \(expected)"
         case .keyNotFound(let key, _): return "missing key \(key.stringValue)"
         case .dataCorrupted(let context): return context.debugDescription
         @unknown default: return "\(error)"
@@ -114,7 +122,8 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         case is String.Type: return "a string"
         case is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
         case is Bool.Type: return "true or false"
-        case is [Any].Type: return "a list"
+        case is Node.Sequence.Type, is any ExpressibleByArrayLiteral.Type: return "a list"
+        case is Node.Scalar.Type: return "a single value"
         default: return "a mapping"
         }
     }
