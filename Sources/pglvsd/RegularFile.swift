@@ -66,8 +66,13 @@ struct RegularFile {
 
     struct ReadFailure: Error, CustomStringConvertible {
         var message: String
+        /// The C library's errno, when the failure is one (ENOENT: nothing at the path).
+        var code: Int32?
         init(message: String) { self.message = message }
-        init(_ code: Int32) { message = String(cString: strerror(code)) }
+        init(_ code: Int32) {
+            message = String(cString: strerror(code))
+            self.code = code
+        }
         var description: String { message }
     }
 }
