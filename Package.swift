@@ -54,5 +54,7 @@ let package = Package(
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
+        // The daemon's own pieces that touch files: configuration reads, maintenance marks.
+        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore"]),
     ]
 )

@@ -9,11 +9,12 @@ public struct ConfigDuration: Hashable, Sendable, Decodable, CustomStringConvert
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let seconds = try? container.decode(Double.self) {
-            guard seconds >= 0, seconds < 86_400 else {
+            // NaN fails both comparisons, an infinity the second.
+            guard seconds >= 0, seconds < 86_400, let parsed = (seconds * 1000).roundedToInt64 else {
                 throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                     debugDescription: "duration must be between 0 and 24h"))
             }
-            milliseconds = Int((seconds * 1000).rounded())
+            milliseconds = Int(parsed)
             return
         }
         let text = try container.decode(String.self)
@@ -29,9 +30,9 @@ public struct ConfigDuration: Hashable, Sendable, Decodable, CustomStringConvert
         let units: [(suffix: String, factor: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
         for unit in units where trimmed.hasSuffix(unit.suffix) {
             let number = trimmed.dropLast(unit.suffix.count)
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            let result = value * unit.factor
-            return result < 86_400_000 ? Int(result.rounded()) : nil
+            guard let value = Double(number), value >= 0 else { return nil }
+            guard let result = (value * unit.factor).roundedToInt64, result < 86_400_000 else { return nil }
+            return Int(result)
         }
         return nil
     }

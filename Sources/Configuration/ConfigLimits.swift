@@ -26,23 +26,42 @@ public struct ConfigByteLimit: Hashable, Sendable, Decodable {
             bytes = nil
             return
         }
-        guard let parsed = ConfigByteLimit.parse(text) else {
+        switch ConfigByteLimit.parse(text) {
+        case .bytes(let parsed):
+            bytes = parsed
+        case .malformed:
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "not a size: \"\(text)\" (write e.g. 16MB, 512kB, 1GB, or off)"))
+        case .outOfRange:
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                debugDescription: "size out of range: \"\(text)\" (must be below 8 EiB)"))
         }
-        bytes = parsed
+    }
+
+    enum Parsed: Equatable {
+        case bytes(Int64)
+        case malformed
+        /// A well-formed size too large for a byte count (or infinite).
+        case outOfRange
     }
 
     /// PostgreSQL's units: kB, MB, GB, TB are powers of 1024, as in postgresql.conf.
-    static func parse(_ text: String) -> Int64? {
+    static func parse(_ text: String) -> Parsed {
         let units: [(String, Int64)] = [("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10),
                                         ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1)]
         for (suffix, factor) in units where text.hasSuffix(suffix) {
-            guard let value = Double(String(text.dropLast(suffix.count)).trimmingWhitespace()), value >= 0 else { return nil }
-            return Int64(value * Double(factor))
+            // NaN fails `>= 0`; an infinity or a huge number is out of range below.
+            guard let value = Double(String(text.dropLast(suffix.count)).trimmingWhitespace()),
+                  value >= 0 else { return .malformed }
+            return (value * Double(factor)).roundedToInt64.map(Parsed.bytes) ?? .outOfRange
         }
-        return Int64(text).flatMap { $0 >= 0 ? $0 : nil }
+        guard !text.isEmpty, text.allSatisfy(\.isASCIIDigit) else { return .malformed }
+        return Int64(text).map(Parsed.bytes) ?? .outOfRange
     }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 /// A duration that may be switched off (`off` or false).

@@ -2,15 +2,21 @@ import Yams
 
 /// Turns YAML text into a validated configuration, or every problem with it.
 public enum ConfigurationLoader {
-    public static func load(yaml: String) throws(ConfigurationError) -> DaemonConfiguration {
+    public static func load(yaml text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        // Some editors start a UTF-8 file with a byte order mark; it is no part of the YAML.
+        let yaml = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
         let collector = ProblemCollector()
         let decoded: DaemonConfiguration
+        if let problem = AnchorScan.firstAnchorOrAlias(in: yaml) {
+            throw ConfigurationError(problems: [problem])
+        }
         do {
-            guard try Yams.load(yaml: yaml) is [String: Any] else {
+            guard let root = try Yams.compose(yaml: yaml), case .mapping = root else {
                 throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "the configuration must be a YAML mapping")])
             }
-            decoded = try YAMLDecoder().decode(DaemonConfiguration.self, from: yaml,
-                                               userInfo: [ProblemCollector.userInfoKey: collector])
+            decoded = try YAMLDecoder().decode(DaemonConfiguration.self, from: root,
+                                               userInfo: [ProblemCollector.userInfoKey: collector,
+                                                          ComposedDocument.userInfoKey: ComposedDocument(root: root)])
         } catch let error as ConfigurationError {
             throw error
         } catch let error as YamlError {

@@ -40,7 +40,14 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     public static let minimumPollInterval = 100
     public static let defaultProbeTimeout = ConfigDuration(milliseconds: 500)
     public static let minimumTimeout = 50
-    public static let maximumTimeout = 30_000
+    // systemd's watchdog (WatchdogSec=10s in the unit) hears WATCHDOG=1 once per decision. The
+    // next decision comes at most a poll interval later plus one round: the writer's full
+    // timeout (its first answer) and then the probes of the rows it named. These bounds keep
+    // that under 5s + 2s + 1s = 8s, and leave 2s for name resolution, netlink and the decision
+    // itself; fast_poll_interval is never longer than poll_interval.
+    public static let maximumPollInterval = 5_000
+    public static let maximumWriterTimeout = 2_000
+    public static let maximumProbeTimeout = 1_000
     public static let defaultPollInterval = ConfigDuration(milliseconds: 1000)
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -63,10 +70,13 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         pollInterval = fields.optional(.pollInterval) ?? DaemonConfiguration.defaultPollInterval
         if pollInterval.milliseconds < DaemonConfiguration.minimumPollInterval {
             fields.problem(.pollInterval, "must be at least \(DaemonConfiguration.minimumPollInterval)ms")
+        } else if pollInterval.milliseconds > DaemonConfiguration.maximumPollInterval {
+            fields.problem(.pollInterval, "must be at most \(DaemonConfiguration.maximumPollInterval / 1000)s "
+                           + "(systemd's watchdog expects a cycle within 10s), got \(pollInterval)")
         }
         virtualServices = fields.required(.virtualServices) ?? []
         probeTimeout = fields.optional(.probeTimeout) ?? DaemonConfiguration.defaultProbeTimeout
-        DaemonConfiguration.checkTimeout(probeTimeout, .probeTimeout, fields)
+        DaemonConfiguration.checkTimeout(probeTimeout, .probeTimeout, maximum: DaemonConfiguration.maximumProbeTimeout, fields)
         if let fast: ConfigDuration = fields.optional(.fastPollInterval) {
             fastPollInterval = fast
             if fast.milliseconds < DaemonConfiguration.minimumPollInterval / 2 {
@@ -93,7 +103,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
                 fields.problem(.onStop, "unknown value \"\(text)\" (expected one of: keep, remove)")
             }
         }
-        if fields.container.contains(.virtualServices) && virtualServices.isEmpty {
+        // An empty list; anything else there that decoded to nothing has its problem named already.
+        if fields.document.node(at: fields.path + [CodingKeys.virtualServices])?.sequence?.isEmpty == true {
             fields.problem(.virtualServices, "at least one virtual service is required")
         }
         var seenNames: [String: Int] = [:]
@@ -114,12 +125,12 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
 }
 
 extension DaemonConfiguration {
-    /// Timeouts are bounded: under 50ms a healthy server on a busy host misses them, over 30s a
-    /// dead one looks alive far too long.
-    fileprivate static func checkTimeout<Key: CodingKey & CaseIterable>(_ value: ConfigDuration, _ key: Key,
+    /// Timeouts are bounded: under 50ms a healthy server on a busy host misses them, and the
+    /// maximum keeps a round within systemd's watchdog (see maximumPollInterval).
+    fileprivate static func checkTimeout<Key: CodingKey & CaseIterable>(_ value: ConfigDuration, _ key: Key, maximum: Int,
                                                                            _ fields: FieldReader<Key>) {
-        if value.milliseconds < minimumTimeout || value.milliseconds > maximumTimeout {
-            fields.problem(key, "must be between \(minimumTimeout)ms and \(maximumTimeout / 1000)s, got \(value)")
+        if value.milliseconds < minimumTimeout || value.milliseconds > maximum {
+            fields.problem(key, "must be between \(minimumTimeout)ms and \(ConfigDuration(milliseconds: maximum)), got \(value)")
         }
     }
 }
@@ -158,6 +169,6 @@ public struct WriterConfiguration: Hashable, Sendable, Decodable {
         passwordFile = fields.optional(.passwordFile)
         if let passwordFile, !passwordFile.hasPrefix("/") { fields.problem(.passwordFile, "must be an absolute path") }
         timeout = fields.optional(.timeout) ?? WriterConfiguration.defaultTimeout
-        DaemonConfiguration.checkTimeout(timeout, .timeout, fields)
+        DaemonConfiguration.checkTimeout(timeout, .timeout, maximum: DaemonConfiguration.maximumWriterTimeout, fields)
     }
 }

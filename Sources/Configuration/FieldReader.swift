@@ -1,5 +1,6 @@
 // Decoding helpers that record every problem instead of stopping at the first, so that
 // `check-config` can report all of them at once, each with its key path.
+import Yams
 
 /// Collects problems while a configuration decodes; shared through the decoder's userInfo.
 final class ProblemCollector: @unchecked Sendable {
@@ -26,13 +27,16 @@ struct AnyCodingKey: CodingKey {
 struct FieldReader<Key: CodingKey & CaseIterable> {
     let container: KeyedDecodingContainer<Key>
     let collector: ProblemCollector
+    let document: ComposedDocument
     let path: [any CodingKey]
 
     init(_ decoder: any Decoder, _: Key.Type) throws {
-        guard let collector = decoder.userInfo[ProblemCollector.userInfoKey] as? ProblemCollector else {
+        guard let collector = decoder.userInfo[ProblemCollector.userInfoKey] as? ProblemCollector,
+              let document = decoder.userInfo[ComposedDocument.userInfoKey] as? ComposedDocument else {
             preconditionFailure("configuration types decode through ConfigurationLoader")
         }
         self.collector = collector
+        self.document = document
         self.path = decoder.codingPath
         let all = try decoder.container(keyedBy: AnyCodingKey.self)
         let known = Set(Key.allCases.map(\.stringValue))
@@ -66,7 +70,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             }
             return try container.decode(T.self, forKey: key)
         } catch let error as DecodingError {
-            problem(key, describe(error))
+            problem(key, describe(error, decoding: T.self))
             return nil
         } catch {
             problem(key, "\(error)")
@@ -74,10 +78,39 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         }
     }
 
-    private func describe(_ error: DecodingError) -> String {
+    /// A mapping's entries in file order, read from the composed document: through the Decoder
+    /// protocol Yams finds each key by a linear search, and 20,000 weights took half a minute.
+    /// Nil when absent, or after recording why it is not a mapping of names.
+    func entries(_ key: Key) -> [(name: String, value: Node)]? {
+        guard container.contains(key), let node = document.node(at: path + [key]) else { return nil }
+        guard case .mapping(let mapping) = node else {
+            problem(key, node.null != nil ? "must not be empty" : "expected a mapping, found \(ComposedDocument.kind(of: node))")
+            return nil
+        }
+        var entries: [(name: String, value: Node)] = []
+        entries.reserveCapacity(mapping.count)
+        for (name, value) in mapping {
+            guard let text = name.scalar?.string else {
+                problem(key, "a key must be a name, found \(ComposedDocument.kind(of: name))")
+                return nil
+            }
+            entries.append((text, value))
+        }
+        return entries
+    }
+
+    private func describe(_ error: DecodingError, decoding decoded: Any.Type) -> String {
         switch error {
-        case .typeMismatch(let type, _): return "expected \(typeName(type))"
-        case .valueNotFound(let type, _): return "expected \(typeName(type))"
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            // Yams names a scalar where the field's own type says more ("a string").
+            let expected = typeName(type is Node.Scalar.Type && context.codingPath.count == path.count + 1 ? decoded : type)
+            // Say what was there when it is another kind of thing (a list for a mapping).
+            if let node = document.node(at: context.codingPath),
+               node.scalar == nil || expected == "a mapping" || expected == "a list" {
+                let found = ComposedDocument.kind(of: node)
+                if found != expected { return "expected \(expected), found \(found)" }
+            }
+            return "expected \(expected)"
         case .keyNotFound(let key, _): return "missing key \(key.stringValue)"
         case .dataCorrupted(let context): return context.debugDescription
         @unknown default: return "\(error)"
@@ -89,7 +122,8 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         case is String.Type: return "a string"
         case is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
         case is Bool.Type: return "true or false"
-        case is [Any].Type: return "a list"
+        case is Node.Sequence.Type, is any ExpressibleByArrayLiteral.Type: return "a list"
+        case is Node.Scalar.Type: return "a single value"
         default: return "a mapping"
         }
     }

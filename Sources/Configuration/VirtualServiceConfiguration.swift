@@ -43,6 +43,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     public init(from decoder: any Decoder) throws {
         let fields = try FieldReader(decoder, CodingKeys.self)
         name = fields.optional(.name) ?? "reader"
+        if let problem = name.hiddenCharacterProblem { fields.problem(.name, problem) }
 
         var address = IPAddress.v4(0)
         if let text: String = fields.required(.address) {
@@ -68,11 +69,19 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
         let defaultWeight = VirtualServiceConfiguration.weight(fields.optional(.defaultWeight, Int64.self),
                                                                fields, .defaultWeight, nil) ?? 1
         var weights: [String: UInt32] = [:]
-        if let listed: [String: Int64] = fields.optional(.weights) {
-            for (server, value) in listed.sorted(by: { $0.key < $1.key }) {
-                if let weight = VirtualServiceConfiguration.weight(value, fields, .weights, server) {
-                    weights[server] = weight
-                }
+        for (server, node) in fields.entries(.weights) ?? [] {
+            if let problem = server.hiddenCharacterProblem {
+                fields.problem(.weights, "a server name \(problem)")
+                continue
+            }
+            guard let value = node.scalar.flatMap(Int64.construct) else {
+                let found = node.scalar.flatMap { node.null == nil ? "\"\($0.string)\"" : nil } ?? ComposedDocument.kind(of: node)
+                fields.collector.add(fields.path + [CodingKeys.weights, AnyCodingKey(stringValue: server)],
+                                     "weight of \(server) must be an integer, got \(found)")
+                continue
+            }
+            if let weight = VirtualServiceConfiguration.weight(value, fields, .weights, server) {
+                weights[server] = weight
             }
         }
         let syncStates: [String] = fields.optional(.syncStates) ?? Array(PoolPolicy.seedSyncStates)
@@ -97,8 +106,12 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
         }
         staticRealServers = fields.optional(.realServers) ?? []
         var seenServers = Set<String>()
-        for server in staticRealServers where !seenServers.insert(server).inserted {
-            fields.problem(.realServers, "duplicate real server \"\(server)\"")
+        for (index, server) in staticRealServers.enumerated() {
+            if let problem = server.hiddenCharacterProblem {
+                fields.collector.add(fields.path + [CodingKeys.realServers, AnyCodingKey(intValue: index)], problem)
+            } else if !seenServers.insert(server).inserted {
+                fields.problem(.realServers, "duplicate real server \"\(server)\"")
+            }
         }
         discovery = VirtualServiceConfiguration.enumValue(fields, .discovery) ?? (staticRealServers.isEmpty ? .writer : .both)
         if discovery != .writer && staticRealServers.isEmpty {

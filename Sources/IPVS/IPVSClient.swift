@@ -167,17 +167,15 @@ public final class IPVSClient {
             // The kernel addresses every reply, ACK and dump part to our port with our sequence.
             for message in messages where message.sequence == expected && message.portID == portID {
                 switch message.type {
-                case NetlinkConstant.typeError:
-                    let code = message.payload.count >= 4
-                        ? NetlinkDecoding.readInteger(Int32.self, message.payload, at: message.payload.startIndex) : 0
-                    if code == 0 { return collected }  // the ACK
-                    throw IPVSError(operation: request.operation, kind: .kernel(Errno(rawValue: -code)))
-                case NetlinkConstant.typeDone:
-                    let code = message.payload.count >= 4
-                        ? NetlinkDecoding.readInteger(Int32.self, message.payload, at: message.payload.startIndex) : 0
-                    if code < 0 {
-                        throw IPVSError(operation: request.operation, kind: .kernel(Errno(rawValue: -code)))
+                case NetlinkConstant.typeError, NetlinkConstant.typeDone:
+                    // The ACK (an error of code 0), the end of a dump, or the kernel's errno.
+                    let failure: Errno?
+                    do {
+                        failure = try NetlinkDecoding.failure(in: message)
+                    } catch {
+                        throw IPVSError(operation: request.operation, kind: .malformedReply("\(error)"))
                     }
+                    if let failure { throw IPVSError(operation: request.operation, kind: .kernel(failure)) }
                     return collected
                 case NetlinkConstant.typeNoop, NetlinkConstant.typeOverrun:
                     continue

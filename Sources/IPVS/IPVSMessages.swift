@@ -176,26 +176,25 @@ enum IPVSDecoding {
             throw IPVSDecodingError(detail: "service reply without a service")
         }
         let attributes = try NetlinkDecoding.attributes(in: nest, maxType: IPVSServiceAttribute.max)
-        let familyNumber = attributes.integer(IPVSServiceAttribute.addressFamily, as: UInt16.self)
+        let familyNumber = try attributes.integer(IPVSServiceAttribute.addressFamily, as: UInt16.self)
         let family = try family(familyNumber)
         let key: VirtualServiceKey
-        if let mark = attributes.integer(IPVSServiceAttribute.firewallMark, as: UInt32.self), mark != 0 {
+        if let mark = try attributes.integer(IPVSServiceAttribute.firewallMark, as: UInt32.self), mark != 0 {
             key = .firewallMark(mark, family)
         } else {
-            guard let number = attributes.integer(IPVSServiceAttribute.protocol, as: UInt16.self),
+            guard let number = try attributes.integer(IPVSServiceAttribute.protocol, as: UInt16.self),
                   let proto = TransportProtocol(kernelNumber: number),
-                  let port = attributes.bigEndian16(IPVSServiceAttribute.port) else {
+                  let port = try attributes.bigEndian16(IPVSServiceAttribute.port) else {
                 throw IPVSDecodingError(detail: "service without protocol or port")
             }
             let address = try address(attributes[IPVSServiceAttribute.address], family: familyNumber!)
             key = .endpoint(proto, SocketEndpoint(address: address, port: port))
         }
-        let flags = attributes[IPVSServiceAttribute.flags].map {
-            NetlinkDecoding.readInteger(UInt32.self, $0, at: $0.startIndex)
-        } ?? 0
-        var netmask = attributes.integer(IPVSServiceAttribute.netmask, as: UInt32.self) ?? 0
+        // struct ip_vs_flags: the flags, then the mask.
+        let flags = try attributes.integer(IPVSServiceAttribute.flags, as: UInt32.self) ?? 0
+        var netmask = try attributes.integer(IPVSServiceAttribute.netmask, as: UInt32.self) ?? 0
         if family == .inet { netmask = UInt32(bigEndian: netmask) }
-        return VirtualService(
+        return try VirtualService(
             key: key,
             scheduler: attributes.string(IPVSServiceAttribute.schedulerName) ?? "",
             flags: ServiceFlags(rawValue: flags),
@@ -213,15 +212,15 @@ enum IPVSDecoding {
             throw IPVSDecodingError(detail: "destination reply without a destination")
         }
         let attributes = try NetlinkDecoding.attributes(in: nest, maxType: IPVSDestinationAttribute.max)
-        let familyNumber = attributes.integer(IPVSDestinationAttribute.addressFamily, as: UInt16.self)
+        let familyNumber = try attributes.integer(IPVSDestinationAttribute.addressFamily, as: UInt16.self)
             ?? IPVSEncoding.familyNumber(serviceFamily)
         let address = try address(attributes[IPVSDestinationAttribute.address], family: familyNumber)
-        guard let port = attributes.bigEndian16(IPVSDestinationAttribute.port),
-              let forwardingValue = attributes.integer(IPVSDestinationAttribute.forwardingMethod, as: UInt32.self),
+        guard let port = try attributes.bigEndian16(IPVSDestinationAttribute.port),
+              let forwardingValue = try attributes.integer(IPVSDestinationAttribute.forwardingMethod, as: UInt32.self),
               let forwarding = ForwardingMethod(kernelValue: forwardingValue) else {
             throw IPVSDecodingError(detail: "destination without port or forwarding method")
         }
-        return Destination(
+        return try Destination(
             endpoint: SocketEndpoint(address: address, port: port),
             forwarding: forwarding,
             weight: attributes.integer(IPVSDestinationAttribute.weight) ?? 0,
@@ -238,28 +237,28 @@ enum IPVSDecoding {
 
     static func info(from message: NetlinkMessage) throws -> IPVSInfo {
         let top = try NetlinkDecoding.attributes(in: message.genlAttributes, maxType: IPVSInfoAttribute.max)
-        guard let version = top.integer(IPVSInfoAttribute.version, as: UInt32.self) else {
+        guard let version = try top.integer(IPVSInfoAttribute.version, as: UInt32.self) else {
             throw IPVSDecodingError(detail: "info reply without a version")
         }
-        return IPVSInfo(version: version,
+        return try IPVSInfo(version: version,
                         connectionTableSize: top.integer(IPVSInfoAttribute.connectionTableSize) ?? 0)
     }
 
     /// Timeouts from a GET_CONFIG reply.
     static func timeouts(from message: NetlinkMessage) throws -> IPVSTimeouts {
         let top = try NetlinkDecoding.attributes(in: message.genlAttributes, maxType: IPVSCommandAttribute.max)
-        guard let tcp = top.integer(IPVSCommandAttribute.timeoutTCP, as: UInt32.self),
-              let tcpFin = top.integer(IPVSCommandAttribute.timeoutTCPFin, as: UInt32.self),
-              let udp = top.integer(IPVSCommandAttribute.timeoutUDP, as: UInt32.self) else {
+        guard let tcp = try top.integer(IPVSCommandAttribute.timeoutTCP, as: UInt32.self),
+              let tcpFin = try top.integer(IPVSCommandAttribute.timeoutTCPFin, as: UInt32.self),
+              let udp = try top.integer(IPVSCommandAttribute.timeoutUDP, as: UInt32.self) else {
             throw IPVSDecodingError(detail: "config reply without the three timeouts")
         }
         return IPVSTimeouts(tcp: tcp, tcpFin: tcpFin, udp: udp)
     }
 
     /// Kernels before 5.3 send no tunnel attributes: that is plain IPIP.
-    private static func tunnel(_ attributes: NetlinkAttributes) -> TunnelSettings {
-        let type = attributes.integer(IPVSDestinationAttribute.tunnelType, as: UInt8.self) ?? IPVSTunnelValue.ipip
-        return TunnelSettings(
+    private static func tunnel(_ attributes: NetlinkAttributes) throws(NetlinkDecodingError) -> TunnelSettings {
+        let type = try attributes.integer(IPVSDestinationAttribute.tunnelType, as: UInt8.self) ?? IPVSTunnelValue.ipip
+        return try TunnelSettings(
             encapsulation: TunnelSettings.Encapsulation(kernelValue: type) ?? .ipip,
             port: attributes.bigEndian16(IPVSDestinationAttribute.tunnelPort) ?? 0,
             flags: TunnelSettings.Flags(rawValue: attributes.integer(IPVSDestinationAttribute.tunnelFlags) ?? 0))
@@ -269,8 +268,8 @@ enum IPVSDecoding {
     private static func stats(_ attributes: NetlinkAttributes, stats64: UInt16, stats32: UInt16) throws -> TrafficStats? {
         if let nest = attributes[stats64] {
             let values = try NetlinkDecoding.attributes(in: nest, maxType: IPVSStatsAttribute.max)
-            func read(_ type: UInt16) -> UInt64 { values.integer(type) ?? 0 }
-            return TrafficStats(connections: read(IPVSStatsAttribute.connections),
+            func read(_ type: UInt16) throws(NetlinkDecodingError) -> UInt64 { try values.integer(type) ?? 0 }
+            return try TrafficStats(connections: read(IPVSStatsAttribute.connections),
                                 inPackets: read(IPVSStatsAttribute.inPackets),
                                 outPackets: read(IPVSStatsAttribute.outPackets),
                                 inBytes: read(IPVSStatsAttribute.inBytes),
@@ -283,8 +282,10 @@ enum IPVSDecoding {
         }
         if let nest = attributes[stats32] {
             let values = try NetlinkDecoding.attributes(in: nest, maxType: IPVSStatsAttribute.max)
-            func read32(_ type: UInt16) -> UInt64 { UInt64(values.integer(type, as: UInt32.self) ?? 0) }
-            return TrafficStats(connections: read32(IPVSStatsAttribute.connections),
+            func read32(_ type: UInt16) throws(NetlinkDecodingError) -> UInt64 {
+                UInt64(try values.integer(type, as: UInt32.self) ?? 0)
+            }
+            return try TrafficStats(connections: read32(IPVSStatsAttribute.connections),
                                 inPackets: read32(IPVSStatsAttribute.inPackets),
                                 outPackets: read32(IPVSStatsAttribute.outPackets),
                                 inBytes: values.integer(IPVSStatsAttribute.inBytes) ?? 0,

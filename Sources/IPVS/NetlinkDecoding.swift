@@ -21,6 +21,10 @@ struct NetlinkMessage {
 enum NetlinkDecodingError: Error, Equatable {
     case truncatedMessage(offset: Int)
     case truncatedAttribute(offset: Int)
+    /// A fixed-size attribute (a u16, a u32, the flags pair) with fewer bytes than its type.
+    case shortAttribute(type: UInt16, length: Int, expected: Int)
+    /// An NLMSG_ERROR or NLMSG_DONE whose code is no errno (positive in an error, or below -4095).
+    case invalidErrorCode(Int32)
 }
 
 enum NetlinkDecoding {
@@ -65,6 +69,29 @@ enum NetlinkDecoding {
 
     static func align(_ length: Int) -> Int { (length + 3) & ~3 }
 
+    /// Kernel errno values are 1...4095 (MAX_ERRNO); an error code is their negation.
+    static let maximumErrno: Int32 = 4095
+
+    /// What an NLMSG_ERROR or NLMSG_DONE message says: nil for success (the ACK, the end of a
+    /// dump), else the kernel's errno. A code that is no errno is a malformed reply: Int32.min
+    /// has no negation, so the code is checked before it is negated.
+    static func failure(in message: NetlinkMessage) throws(NetlinkDecodingError) -> Errno? {
+        let isError = message.type == NetlinkConstant.typeError
+        guard message.payload.count >= MemoryLayout<Int32>.size else {
+            // A dump's DONE may carry no code at all on old kernels; an error always does.
+            if isError { throw .truncatedMessage(offset: 0) }
+            return nil
+        }
+        let code = readInteger(Int32.self, message.payload, at: message.payload.startIndex)
+        switch code {
+        case 0: return nil
+        case -maximumErrno ... -1: return Errno(rawValue: -code)
+        // Kernels before 4.x put the dump's last length (positive) in DONE.
+        case 1... where !isError: return nil
+        default: throw .invalidErrorCode(code)
+        }
+    }
+
     static func readInteger<T: FixedWidthInteger>(_: T.Type, _ buffer: ArraySlice<UInt8>, at offset: Int) -> T {
         var value = T.zero
         withUnsafeMutableBytes(of: &value) { raw in
@@ -87,13 +114,18 @@ struct NetlinkAttributes {
         return index < values.count ? values[index] : nil
     }
 
-    func integer<T: FixedWidthInteger>(_ type: UInt16, as _: T.Type = T.self) -> T? {
-        guard let payload = self[type], payload.count >= MemoryLayout<T>.size else { return nil }
+    /// A fixed-size value at the start of the attribute's payload; nil when the attribute is
+    /// absent, an error when it is shorter than the value (whoever sent it, never a trap).
+    func integer<T: FixedWidthInteger>(_ type: UInt16, as _: T.Type = T.self) throws(NetlinkDecodingError) -> T? {
+        guard let payload = self[type] else { return nil }
+        guard payload.count >= MemoryLayout<T>.size else {
+            throw .shortAttribute(type: type, length: payload.count, expected: MemoryLayout<T>.size)
+        }
         return NetlinkDecoding.readInteger(T.self, payload, at: payload.startIndex)
     }
 
-    func bigEndian16(_ type: UInt16) -> UInt16? {
-        integer(type, as: UInt16.self).map { UInt16(bigEndian: $0) }
+    func bigEndian16(_ type: UInt16) throws(NetlinkDecodingError) -> UInt16? {
+        try integer(type, as: UInt16.self).map { UInt16(bigEndian: $0) }
     }
 
     /// A NUL-terminated (or unterminated) string payload.

@@ -40,10 +40,19 @@ enum CandidateEvaluation {
         // NULL lag on an idle, caught-up standby means no lag.
         let lagBytes = row.replayLagBytes ?? 0
         if let maxLagBytes = policy.maxLagBytes, lagBytes > maxLagBytes { return .bad(.laggingBytes(lagBytes)) }
-        if let maxLagSeconds = policy.maxLagSeconds, let seconds = row.replayLagSeconds, seconds > maxLagSeconds {
-            return .bad(.laggingSeconds(seconds))
+        if let maxLagSeconds = policy.maxLagSeconds, let seconds = row.replayLagSeconds,
+           let verdict = judgeLag(seconds: seconds, limit: maxLagSeconds) {
+            return verdict
         }
         return .good(lagBytes: lagBytes)
+    }
+
+    /// A lag over the limit is lagging; a NaN or infinite lag (only a broken or hostile server
+    /// reports one) cannot be compared, and a replica whose lag is unknown is not healthy on lag
+    /// (`NaN > limit` is false and would have let it serve).
+    private static func judgeLag(seconds: Double, limit: Double) -> Verdict? {
+        guard seconds.isFinite else { return .bad(.lagUnknown(seconds)) }
+        return seconds > limit ? .bad(.laggingSeconds(seconds)) : nil
     }
 
     /// What the server's own probe adds: a dead or non-standby server is out whatever the writer says.
@@ -64,8 +73,9 @@ enum CandidateEvaluation {
         case .unreachable(let detail)?: return .bad(.probeFailed(detail))
         case .notInRecovery?: return .promoted
         case .standby(let replayDelay)?:
-            if let maxLagSeconds = policy.maxLagSeconds, let delay = replayDelay, delay > maxLagSeconds {
-                return .bad(.laggingSeconds(delay))
+            if let maxLagSeconds = policy.maxLagSeconds, let delay = replayDelay,
+               let verdict = judgeLag(seconds: delay, limit: maxLagSeconds) {
+                return verdict
             }
             // Fail-static: with no writer to ask, a standby that answers keeps its place.
             if !writerAvailable { return .good(lagBytes: nil) }

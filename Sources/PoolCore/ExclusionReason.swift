@@ -13,6 +13,8 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     case laggingBytes(Int64)
     /// Further behind than max_lag_seconds.
     case laggingSeconds(Double)
+    /// Its lag in seconds is not a number (NaN or infinite) while max_lag_seconds applies.
+    case lagUnknown(Double)
     /// Not (or no longer) in the writer's pg_stat_replication.
     case notInReplication
     /// Its own probe says it is not in recovery: a primary.
@@ -32,6 +34,7 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
         case .duplicateOf(let name): return "same real server as \(name)"
         case .laggingBytes(let bytes): return "lagging (bytes: \(ByteCount.describe(bytes)))"
         case .laggingSeconds(let seconds): return "lagging (seconds: \(formatSeconds(seconds)))"
+        case .lagUnknown(let seconds): return "lag unknown (seconds: \(formatSeconds(seconds)))"
         case .notInReplication: return "not in the writer's pg_stat_replication"
         case .notAStandby: return "not a standby (pg_is_in_recovery() is false)"
         case .probeFailed(let detail): return "probe failed: \(detail)"
@@ -58,6 +61,8 @@ public enum ByteCount {
 }
 
 func formatSeconds(_ seconds: Double) -> String {
+    // Int(_:) traps on NaN and infinities; they print as Swift spells them.
+    guard seconds.isFinite, abs(seconds) < 1e15 else { return "\(seconds)" }
     let tenths = (seconds * 10).rounded() / 10
     return tenths == tenths.rounded() ? "\(Int(tenths))" : "\(tenths)"
 }

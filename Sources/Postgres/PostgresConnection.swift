@@ -108,9 +108,16 @@ public struct QueryResult: Hashable, Sendable {
         }
     }
 
-    /// Values of one row by column name.
+    /// Values of one row by column name. A server may answer with two columns of one name
+    /// (whoever answers at a probed address controls the reply): the first of them wins, as
+    /// libpq's PQfnumber picks it, and a short row reads as NULLs rather than trapping.
     public func row(_ index: Int) -> [String: String?] {
-        Dictionary(uniqueKeysWithValues: zip(columns, rows[index]))
+        var values: [String: String?] = [:]
+        let row = rows[index]
+        for (position, column) in columns.enumerated() where values[column] == nil {
+            values[column] = position < row.count ? row[position] : String?.none
+        }
+        return values
     }
 }
 

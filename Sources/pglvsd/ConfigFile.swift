@@ -8,8 +8,8 @@ import Postgres
 enum ConfigFile {
     static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
         let text: String
-        switch readFile(path) {
-        case .success(let contents): text = contents
+        switch RegularFile.read(path, limit: RegularFile.textLimit) {
+        case .success(let file): text = file.text
         case .failure(let message):
             throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "cannot read \(path): \(message)")])
         }
@@ -45,7 +45,7 @@ enum ConfigFile {
         do {
             try Conninfo.validate(conninfo)
             if let passfile = try Conninfo.value(of: "passfile", in: conninfo) {
-                if case .failure(let failure) = readFile(passfile) {
+                if case .failure(let failure) = RegularFile.read(passfile, limit: RegularFile.textLimit) {
                     return [ConfigurationProblem(path: path, message: "passfile \(passfile) cannot be read: \(failure)")]
                 }
             }
@@ -58,45 +58,16 @@ enum ConfigFile {
     /// The password in a password_file: its first line. Like libpq with a passfile, the file
     /// is refused when its group or others may read it. The failure never quotes the content.
     static func password(_ path: String) -> Result<String, ReadFailure> {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .failure(ReadFailure(errno)) }
-        guard info.st_mode & S_IFMT == S_IFREG else { return .failure(ReadFailure(message: "not a regular file")) }
-        if info.st_mode & (S_IRWXG | S_IRWXO) != 0 {
-            return .failure(ReadFailure(message: "group or others may access it (mode \(String(info.st_mode & 0o777, radix: 8))); chmod 0600"))
-        }
-        return readFile(path).flatMap { text in
-            let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+        RegularFile.read(path, limit: RegularFile.passwordLimit).flatMap { file in
+            if file.mode & (S_IRWXG | S_IRWXO) != 0 {
+                return .failure(ReadFailure(message: "group or others may access it (mode \(String(file.mode & 0o777, radix: 8))); chmod 0600"))
+            }
+            // "\r\n" is one Character in Swift: a CRLF file ends its first line there too.
+            let password = file.text.split(maxSplits: 1, omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+                .first.map(String.init) ?? ""
             return password.isEmpty ? .failure(ReadFailure(message: "the first line (the password) is empty")) : .success(password)
         }
     }
 
-    /// The file's text, or the C library's reason it cannot be read.
-    private static func readFile(_ path: String) -> Result<String, ReadFailure> {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return .failure(ReadFailure(errno)) }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(ReadFailure(errno))
-            }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            return .failure(ReadFailure(message: "not UTF-8 text"))
-        }
-        return .success(text)
-    }
-
-    struct ReadFailure: Error, CustomStringConvertible {
-        var message: String
-        init(message: String) { self.message = message }
-        init(_ code: Int32) { message = String(cString: strerror(code)) }
-        var description: String { message }
-    }
+    typealias ReadFailure = RegularFile.ReadFailure
 }

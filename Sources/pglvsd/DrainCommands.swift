@@ -53,11 +53,9 @@ enum MaintenanceEditor {
         }
         let store = MaintenanceStore(stateDirectory: loaded.stateDirectory)
         do {
-            var marks = try store.load()
-            change(&marks)
-            try store.save(marks)
+            try store.update(change)
         } catch {
-            printError("pglvsd: \(store.path): \(error.localizedDescription)")
+            printError("pglvsd: \(store.path): \(error)")
             throw ExitCode(1)
         }
     }

@@ -48,6 +48,33 @@ import LVSModel
         #expect(result.exclusions.map(\.reason.description) == ["lagging (seconds: 7.3)"])
     }
 
+    @Test(arguments: [Double.nan, .infinity, -.infinity])
+    func aLagThatIsNoNumberIsUnknownNotHealthy(seconds: Double) {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, maxLagSeconds: 5, rise: 1, fall: 1))
+        let result = run.rows(replica("node2", "10.0.0.12", lagSeconds: seconds), replica("node3", "10.0.0.13", lagSeconds: 1))
+        #expect(result.pool == ["10.0.0.13 1"])
+        #expect(result.exclusions.map(\.reason.description) == ["lag unknown (seconds: \(seconds))"])
+        // Without max_lag_seconds the seconds are not judged at all.
+        var off = PoolRun()
+        #expect(off.rows(replica("node2", "10.0.0.12", lagSeconds: seconds)).pool == ["10.0.0.12 1"])
+    }
+
+    @Test func aProbedReplayDelayThatIsNoNumberIsUnknownNotHealthy() {
+        let policy = PoolPolicy(realServerPort: 5432, maxLagSeconds: 5, rise: 1, fall: 1)
+        // Fail-static (no writer): a standby that answers would keep its place.
+        let verdict = CandidateEvaluation.judgeMissing(probe: .standby(replayDelaySeconds: .nan), writerAvailable: false,
+                                                       lastSeenByWriter: nil, now: 10, policy: policy)
+        guard case .bad(.lagUnknown(let seconds)) = verdict else {
+            Issue.record("expected lag unknown, got \(verdict)")
+            return
+        }
+        #expect(seconds.isNaN)
+    }
+
+    @Test func anEnormousLagIsDescribedNotTrapped() {
+        #expect(ExclusionReason.laggingSeconds(1e300).description == "lagging (seconds: 1e+300)")
+    }
+
     @Test func anUnresolvedNameIsReportedNotGuessed() {
         var run = PoolRun()
         let result = run.rows(replica("ghost", nil))
