@@ -76,44 +76,15 @@ struct MaintenanceStore {
         try write(marks)
     }
 
-    /// A temporary file, made complete and durable, renamed over the marks (readers see the
-    /// old file or the new one); then the directory is synced so the rename survives a crash.
+    /// A new file renamed over the marks (readers see the old file or the new one), synced
+    /// with its directory so the change survives a crash.
     private func write(_ marks: [String: MaintenanceMode]) throws(Failure) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data: Data
-        do { data = try encoder.encode(marks) } catch { throw Failure(reason: "\(error)") }
-        let temporary = path + ".tmp"
-        let file = try MaintenanceStore.open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
-        do throws(Failure) {
-            defer { close(file) }
-            try MaintenanceStore.writeAll(Array(data), to: file, temporary)
-            guard fsync(file) == 0 else { throw Failure(errno: errno, "cannot sync \(temporary)") }
+        do {
+            try PublishedFile.write(Array(encoder.encode(marks)), to: path, mode: MaintenanceStore.fileMode, durable: true)
         } catch {
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else {
-            let code = errno
-            unlink(temporary)
-            throw Failure(errno: code, "cannot rename \(temporary) to \(path)")
-        }
-        let directoryDescriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directoryDescriptor >= 0 {
-            fsync(directoryDescriptor)
-            close(directoryDescriptor)
-        }
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to file: Int32, _ path: String) throws(Failure) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(file, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw Failure(errno: errno, "cannot write \(path)")
-            }
-            offset += written
+            throw Failure(reason: "\(error)")
         }
     }
 

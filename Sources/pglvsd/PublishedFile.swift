@@ -14,7 +14,10 @@ enum PublishedFile {
         var description: String { "\(operation) \(path): \(String(cString: strerror(errno)))" }
     }
 
-    static func write(_ contents: [UInt8], to path: String, mode: mode_t = 0o644) throws(WriteError) {
+    /// With `durable`, the contents reach the disk before the rename, and the rename before
+    /// the call returns (the file and its directory are synced): for state that must survive a
+    /// crash (drain marks), not for files rewritten every cycle.
+    static func write(_ contents: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = false) throws(WriteError) {
         let temporary = "\(path).tmp.\(getpid())"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
         guard descriptor >= 0 else { throw WriteError(operation: "create", path: temporary, errno: errno) }
@@ -32,6 +35,9 @@ enum PublishedFile {
                 offset += written
             }
         }
+        if failure == nil && durable && fsync(descriptor) != 0 {
+            failure = WriteError(operation: "sync", path: temporary, errno: errno)
+        }
         close(descriptor)
         if failure == nil && rename(temporary, path) != 0 {
             failure = WriteError(operation: "rename to", path: path, errno: errno)
@@ -40,6 +46,15 @@ enum PublishedFile {
             unlink(temporary)
             throw failure
         }
+        if durable { syncDirectory(of: path) }
+    }
+
+    private static func syncDirectory(of path: String) {
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let descriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
     }
 
     static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(WriteError) {
