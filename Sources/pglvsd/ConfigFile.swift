@@ -8,8 +8,9 @@ import Postgres
 enum ConfigFile {
     static func load(path: String) throws(ConfigurationError) -> DaemonConfiguration {
         let text: String
+        let mode: mode_t
         switch RegularFile.read(path, limit: RegularFile.textLimit) {
-        case .success(let file): text = file.text
+        case .success(let file): (text, mode) = (file.text, file.mode)
         case .failure(let message):
             throw ConfigurationError(problems: [ConfigurationProblem(path: "", message: "cannot read \(path): \(message)")])
         }
@@ -21,9 +22,9 @@ enum ConfigFile {
             problems = error.problems
         }
         if let configuration {
-            problems += conninfoProblems(configuration.writer.conninfo, path: "writer.conninfo")
+            problems += conninfoProblems(configuration.writer.conninfo, path: "writer.conninfo", fileMode: mode)
             if let replica = configuration.replicaConninfo {
-                problems += conninfoProblems(replica, path: "replica_conninfo")
+                problems += conninfoProblems(replica, path: "replica_conninfo", fileMode: mode)
             }
             if let passwordFile = configuration.writer.passwordFile {
                 if case .failure(let failure) = password(passwordFile) {
@@ -40,10 +41,16 @@ enum ConfigFile {
     }
 
     /// A conninfo that libpq cannot parse, or whose passfile cannot be read (libpq would
-    /// silently ignore it and fail later with a less helpful error).
-    private static func conninfoProblems(_ conninfo: String, path: String) -> [ConfigurationProblem] {
+    /// silently ignore it and fail later with a less helpful error), or that holds a password
+    /// in a configuration file group or others may read (the packaged example is 0644: the
+    /// password belongs in the pgpass file, as libpq itself insists for a passfile).
+    private static func conninfoProblems(_ conninfo: String, path: String, fileMode: mode_t) -> [ConfigurationProblem] {
         do {
             try Conninfo.validate(conninfo)
+            if try Conninfo.value(of: "password", in: conninfo) != nil, fileMode & (S_IRWXG | S_IRWXO) != 0 {
+                return [ConfigurationProblem(path: path, message: "holds a password while group or others may read this file "
+                                             + "(mode \(String(fileMode & 0o777, radix: 8))): move it to a pgpass file or password_file, or chmod 0600")]
+            }
             if let passfile = try Conninfo.value(of: "passfile", in: conninfo) {
                 if case .failure(let failure) = RegularFile.read(passfile, limit: RegularFile.textLimit) {
                     return [ConfigurationProblem(path: path, message: "passfile \(passfile) cannot be read: \(failure)")]

@@ -18,9 +18,7 @@ enum PublishedFile {
     /// the call returns (the file and its directory are synced): for state that must survive a
     /// crash (drain marks), not for files rewritten every cycle.
     static func write(_ contents: [UInt8], to path: String, mode: mode_t = 0o644, durable: Bool = false) throws(WriteError) {
-        let temporary = "\(path).tmp.\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode)
-        guard descriptor >= 0 else { throw WriteError(operation: "create", path: temporary, errno: errno) }
+        let (descriptor, temporary) = try createTemporary(besides: path, mode: mode)
         var failure: WriteError?
         if fchmod(descriptor, mode) != 0 {
             failure = WriteError(operation: "chmod", path: temporary, errno: errno)
@@ -47,6 +45,22 @@ enum PublishedFile {
             throw failure
         }
         if durable { syncDirectory(of: path) }
+    }
+
+    /// A new file beside `path` under a name nobody can guess: O_EXCL never opens what is
+    /// already there, so another user of a shared directory (node_exporter's, group-writable)
+    /// cannot plant a FIFO that hangs the loop or a file of theirs for pglvsd to fill.
+    private static func createTemporary(besides path: String, mode: mode_t) throws(WriteError) -> (Int32, String) {
+        var generator = SystemRandomNumberGenerator()
+        var lastError: Int32 = EEXIST
+        for _ in 0..<8 {
+            let temporary = "\(path).tmp.\(String(generator.next(), radix: 36))"
+            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode)
+            if descriptor >= 0 { return (descriptor, temporary) }
+            lastError = errno
+            if lastError != EEXIST { break }
+        }
+        throw WriteError(operation: "create a temporary file beside", path: path, errno: lastError)
     }
 
     private static func syncDirectory(of path: String) {

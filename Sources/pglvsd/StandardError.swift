@@ -3,7 +3,7 @@ import Systemd
 import Glibc
 #endif
 
-/// Under systemd (ExecStartPre/ExecReload running `check-config`) standard error is the journal,
+/// Under systemd (ExecReload running `check-config`, or the daemon itself) standard error is the journal,
 /// which reads a `<3>` prefix as the line's priority: the problems land at priority err.
 private let journalPriorityPrefix = Journal.standardErrorIsJournal ? "<3>" : ""
 

@@ -50,6 +50,16 @@ check "rejects a password_file others may read" 2 "writer.password_file: $work/p
 chmod 0600 "$work/password"
 check "rejects a password in both places" 2 "writer.password_file: writer.conninfo already holds a password" \
   "${with_password/user=pglvsd\"/user=pglvsd password=S3cretPassw0rd\"}"
+# A password in the conninfo only in a file nobody else may read (the example ships 0644).
+check "rejects a password in a conninfo others may read" 2 \
+  "writer.conninfo: holds a password while group or others may read this file (mode 644)" \
+  "${example/user=pglvsd\"/user=pglvsd password=S3cretPassw0rd\"}"
+chmod 0600 "$work/config.yaml"
+if output=$("$pglvsd" check-config -c "$work/config.yaml" 2>&1); then
+  echo "PASS: check-config accepts a password in the conninfo of a 0600 file"; passed=$((passed + 1))
+else
+  echo "FAIL: check-config on a 0600 file with a password in the conninfo: $output"; failed=$((failed + 1))
+fi
 if "$pglvsd" check-config -c "$work/config.yaml" 2>&1 | grep -q S3cretPassw0rd; then
   echo "FAIL: check-config printed the password"; failed=$((failed + 1))
 else

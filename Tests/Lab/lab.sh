@@ -55,7 +55,7 @@ uml_status=${PIPESTATUS[0]}
 set -e
 # UML's host processes (one per guest address space) can outlive a kernel that died or was
 # killed, stopped and holding whatever the caller's descriptors were (a lock, a pipe).
-pkill -KILL -f "^linux.uml .*LAB_OUT=$out " 2>/dev/null || true
+pkill -KILL -f "^linux.uml .*LAB_OUT=$(printf '%s' "$out" | sed 's/[][\\.*^$]/\\&/g') " 2>/dev/null || true
 
 if [ ! -s "$out/exit-code" ]; then
   echo "lab: the guest wrote no exit code (UML exit status $uml_status): it crashed or timed out" >&2

@@ -74,4 +74,4 @@ mkdir -p oldroot
 pivot_root . oldroot || boot_failed "pivot_root"
 umount -l /oldroot
 exec env -i GLIBC_TUNABLES="$GLIBC_TUNABLES" SYSTEMD_GENERATOR_PATH=/etc/lab-no-generators SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/etc/lab-no-generators \
-  PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd --log-target=kmsg
+  PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd

@@ -245,7 +245,11 @@ open_session() {
 # session_query: one query on the open session; sets SESSION_BACKEND to "PID NODE" of its backend.
 session_query() {
   SESSION_QUERIES=$((SESSION_QUERIES + 1))
-  echo "select 'q$SESSION_QUERIES ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" >"$LAB/session.in"
+  # A psql that died leaves the FIFO without a reader, and a plain write would block forever.
+  kill -0 "$SESSION" 2>/dev/null || fail "the client session ended: $(cat "$LAB/session.out")"
+  timeout 5 sh -c 'echo "$1" >"$2"' sh \
+    "select 'q$SESSION_QUERIES ' || pg_backend_pid() || ' ' || current_setting('cluster_name');" "$LAB/session.in" \
+    || fail "could not write to the client session: $(cat "$LAB/session.out")"
   wait_until "the session's answer to query $SESSION_QUERIES" 10 grep -q "^q$SESSION_QUERIES " "$LAB/session.out"
   SESSION_BACKEND=$(grep "^q$SESSION_QUERIES " "$LAB/session.out" | cut -d' ' -f2-)
 }
