@@ -48,13 +48,15 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         // Real PostgreSQL 15 servers with streaming replication on loopback (scripts/test starts them).
-        .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres"]),
+        .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
         // The daemon's own pieces that touch files: configuration reads, maintenance marks.
-        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore"]),
+        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore", "TestSupport"]),
+        // Helpers shared by test targets (a loopback listener that never answers).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )

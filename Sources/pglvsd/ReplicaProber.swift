@@ -57,10 +57,17 @@ final class ReplicaProber: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Closes every connection (the prober is being replaced or the daemon stops).
+    /// Closes every connection (the prober is being replaced or the daemon stops). A round
+    /// waiting for a request of this prober is answered now — with no observation, or the
+    /// server's last failure — since the request's own end, and its deadline, will never reach
+    /// a prober that is gone: a reload in the middle of a round must not stop the loop.
     func close() {
+        let waiting = links.values.compactMap { link in link.waiter.map { ($0, link.lastFailure ?? .connecting) } }
         links.values.forEach { $0.channel.close() }
         links = [:]
+        // Later on the queue: the caller (a reload) finishes changing the loop's state before the
+        // round it was in decides.
+        for (waiter, answer) in waiting { queue.async { waiter(answer) } }
     }
 
     /// Closes the connections of servers no longer candidates.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Testing
+import TestSupport
 @testable import Postgres
 
 /// PostgresChannel against the real servers: nothing blocks the queue, every request ends by
@@ -31,7 +32,6 @@ extension WriterAndReplicaViewTests {
         // A listener that never accepts: the kernel completes the handshake, then nothing answers
         // libpq's startup packet, like a server behind a partition that still ACKs.
         let silent = try SilentListener()
-        defer { silent.close() }
         let queue = DispatchQueue(label: "channel")
         let hung = PostgresChannel(ConnectionSettings(conninfo: "host=127.0.0.1 port=\(silent.port) dbname=postgres user=postgres"), queue: queue)
         let writer = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.primary), queue: queue)
@@ -153,30 +153,3 @@ final class Order: @unchecked Sendable {
     var events: [Event] { lock.withLock { list } }
 }
 
-/// A TCP listener on a loopback port that never accepts or answers.
-struct SilentListener {
-    let descriptor: Int32
-    let port: Int
-
-    init() throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(fd, 8) == 0 else {
-            throw PostgresError(code: .connectionFailed, message: "cannot listen on loopback: errno \(errno)")
-        }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        descriptor = fd
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() { _ = Glibc.close(descriptor) }
-}
