@@ -25,6 +25,8 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     case postmasterGone(String)
     /// An operator excluded it (`pglvsd drain --exclude`).
     case maintenance
+    /// Reported by the writer (or listed), but its own probe has not yet answered as a standby.
+    case unproven
 
     public var description: String {
         switch self {
@@ -40,6 +42,7 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
         case .probeFailed(let detail): return "probe failed: \(detail)"
         case .postmasterGone(let detail): return "postmaster gone: \(detail)"
         case .maintenance: return "excluded for maintenance"
+        case .unproven: return "not yet vouched for by its own probe"
         }
     }
 }

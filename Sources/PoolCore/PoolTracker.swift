@@ -140,10 +140,13 @@ public struct PoolTracker: Hashable, Sendable {
                 ?? TrackedServer(name: candidate.name, endpoint: candidate.endpoint, status: .out)
             server.name = candidate.name
             if candidate.seenByWriter { server.lastSeenByWriter = input.now }
-            apply(candidate.verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
-            switch candidate.verdict {
+            let verdict = ProbeGate.admit(candidate.verdict, probe: input.probes[candidate.endpoint], status: server.status)
+            apply(verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
+            switch verdict {
             case .bad(let reason), .gone(let reason): exclusions.append(Exclusion(name: candidate.name, reason: reason))
             case .promoted: exclusions.append(Exclusion(name: candidate.name, reason: .notAStandby))
+            case .neutral where verdict != candidate.verdict:
+                exclusions.append(Exclusion(name: candidate.name, reason: .unproven))
             case .good, .neutral: break
             }
             servers[candidate.endpoint] = server

@@ -24,10 +24,20 @@ struct PoolRun {
         self.tracker = PoolTracker(adopting: adopting)
     }
 
+    /// Rows the writer reports are probed too: unless a test says otherwise for an endpoint
+    /// (`probes`), each row's own probe answers as a caught-up standby, as a healthy one does.
     @discardableResult
     mutating func cycle(_ writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                         staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer) -> CycleResult {
         now += 1
+        var probes = probes
+        if case .reachable(let rows) = writer {
+            for row in rows {
+                guard let address = row.address else { continue }
+                let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
+                if probes[endpoint] == nil { probes[endpoint] = .standby(replayDelaySeconds: 0) }
+            }
+        }
         return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
                                         discovery: discovery, connections: connections, maintenance: maintenance,
                                         primary: primary), policy: policy)
