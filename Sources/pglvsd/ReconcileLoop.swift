@@ -32,6 +32,7 @@ final class ReconcileLoop: @unchecked Sendable {
     /// Called once after the next decision (for `pglvsd once`).
     private var afterDecision: (() -> Void)?
     private var maintenance: MaintenanceStore
+    private let resolver = AddressResolver()
     private let ipvs: IPVSClient
     private let started = ContinuousClock.now
     private var timer: DispatchSourceTimer?
@@ -286,13 +287,24 @@ final class ReconcileLoop: @unchecked Sendable {
         timer.resume()
     }
 
-    /// Each service's candidates: the writer's rows and the static list, names resolved.
+    /// Each service's candidates: the writer's rows and the static list, names resolved — all
+    /// of the round's at once, the lookups waited for no longer than the probe timeout (rows in
+    /// a state no pool accepts, pg_basebackup's say, are not looked up at all).
     private func plans(for report: WriterReport?) -> [CandidatePlan] {
-        configuration.virtualServices.map { service in
+        var names = Set<AddressResolver.Name>()
+        for service in configuration.virtualServices {
             let family = service.service.key.family
-            let rows = report.map { observations(of: $0, for: service) } ?? []
+            for sender in report?.walSenders ?? [] where service.policy.acceptedStates.contains(sender.state) {
+                names.insert(AddressResolver.Name(name: candidateName(sender, service), family: family))
+            }
+            for name in service.staticRealServers { names.insert(AddressResolver.Name(name: name, family: family)) }
+        }
+        let addresses = resolver.addresses(of: names, within: .milliseconds(configuration.probeTimeout.milliseconds))
+        return configuration.virtualServices.map { service in
+            let family = service.service.key.family
+            let rows = report.map { observations(of: $0, for: service, addresses: addresses) } ?? []
             let statics = service.staticRealServers.map {
-                StaticCandidate(name: $0, address: AddressResolver.resolve($0, family: family))
+                StaticCandidate(name: $0, address: addresses[AddressResolver.Name(name: $0, family: family)])
             }
             return (service, rows, statics)
         }
@@ -392,7 +404,7 @@ final class ReconcileLoop: @unchecked Sendable {
             try report.write(to: path)
             statusProblem = nil
         } catch {
-            let problem = "cannot write \(path): \(error.localizedDescription)"
+            let problem = "cannot write \(path): \(error)"
             if problem != statusProblem { logger.error("\(problem)") }
             statusProblem = problem
         }
@@ -408,16 +420,21 @@ final class ReconcileLoop: @unchecked Sendable {
             states.append(.status(status))
             lastStatus = status
         }
-        if !announcedReady && !cycleFailed {
-            let settling = isSettling()
-            if !settling || now >= startupWaitSeconds {
+        if !announcedReady {
+            // Decided: the kernel matches a decision made with the writer's answer, and no
+            // server is counting rise or fall. Past the start-up wait READY goes out anyway,
+            // saying what is still missing, so that `systemctl start` never hangs on it.
+            var undecided: [String] = []
+            if cycleFailed { undecided.append("the kernel table could not be read or changed") }
+            if latestWriter == nil { undecided.append("the writer has not answered") }
+            if isSettling() { undecided.append("servers still counting rise or fall") }
+            if undecided.isEmpty || now >= startupWaitSeconds {
                 announcedReady = true
                 states.append(.ready)
-                let after = String(format: "%.2f", now)
-                if settling {
-                    logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s with servers still counting rise or fall: \(status)")
+                if undecided.isEmpty {
+                    logger.info("ready after \(String(format: "%.2f", now)) s, every pool decided: \(status)")
                 } else {
-                    logger.info("ready after \(after) s, every pool decided: \(status)")
+                    logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s, undecided: \(undecided.joined(separator: ", ")): \(status)")
                 }
             }
         }
@@ -448,7 +465,8 @@ final class ReconcileLoop: @unchecked Sendable {
     func reload(path: String) {
         queue.async {
             ServiceManager.notify(.reloading)
-            defer { ServiceManager.notify(.ready, .status(self.statusLine())) }
+            // READY=1 here ends the reload; before the first READY it would end the start-up too.
+            defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
             let loaded: DaemonConfiguration
             do throws(ConfigurationError) {
                 loaded = try ConfigFile.load(path: path)
@@ -555,21 +573,26 @@ final class ReconcileLoop: @unchecked Sendable {
             maintenanceProblem = nil
             return marks
         } catch {
-            let problem = "cannot read \(maintenance.path): \(error.localizedDescription)"
+            let problem = "cannot read \(maintenance.path): \(error)"
             if problem != maintenanceProblem { logger.error("\(problem); ignoring maintenance marks") }
             maintenanceProblem = problem
             return [:]
         }
     }
 
-    private func observations(of report: WriterReport, for service: VirtualServiceConfiguration) -> [ReplicaObservation] {
+    /// What names a row's real server: its application_name, or the address it connected from.
+    private func candidateName(_ sender: WalSender, _ service: VirtualServiceConfiguration) -> String {
+        switch service.addressSource {
+        case .applicationName: return sender.applicationName
+        case .clientAddress: return sender.clientAddress ?? ""
+        }
+    }
+
+    private func observations(of report: WriterReport, for service: VirtualServiceConfiguration,
+                              addresses: [AddressResolver.Name: IPAddress]) -> [ReplicaObservation] {
         report.walSenders.map { sender in
-            let name: String
-            switch service.addressSource {
-            case .applicationName: name = sender.applicationName
-            case .clientAddress: name = sender.clientAddress ?? ""
-            }
-            return ReplicaObservation(name: name, address: AddressResolver.resolve(name, family: service.service.key.family),
+            let name = candidateName(sender, service)
+            return ReplicaObservation(name: name, address: addresses[AddressResolver.Name(name: name, family: service.service.key.family)],
                                       state: sender.state, syncState: sender.syncState,
                                       replayLagBytes: sender.replayLagBytes, replayLagSeconds: sender.replayLagSeconds)
         }

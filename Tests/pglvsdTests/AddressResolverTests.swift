@@ -1,0 +1,77 @@
+import Dispatch
+import Glibc
+import LVSModel
+import Synchronization
+import Testing
+@testable import pglvsd
+
+/// Counts lookups and answers as told; `hang` makes every lookup block until released.
+private final class FakeResolver: Sendable {
+    let calls = Mutex(0)
+    let answer = Mutex<IPAddress?>(IPAddress("10.0.0.12"))
+    let release = DispatchSemaphore(value: 0)
+    let hang: Bool
+
+    init(hang: Bool = false) { self.hang = hang }
+
+    var lookup: AddressResolver.Lookup {
+        { [self] _, _ in
+            calls.withLock { $0 += 1 }
+            if hang { release.wait() }
+            return answer.withLock { $0 }
+        }
+    }
+}
+
+private func names(_ list: String...) -> Set<AddressResolver.Name> {
+    Set(list.map { AddressResolver.Name(name: $0, family: .inet) })
+}
+
+@Suite struct AddressResolverTests {
+    /// A DNS server that never answers held the loop 10 s per name (longer than the watchdog):
+    /// now a round waits for its lookups no longer than its budget, and a hung lookup is not
+    /// started again.
+    @Test func aHungLookupCostsARoundNoMoreThanItsBudget() throws {
+        let fake = FakeResolver(hang: true)
+        defer { for _ in 0..<16 { fake.release.signal() } }
+        let resolver = AddressResolver(lookup: fake.lookup)
+        let started = ContinuousClock.now
+        #expect(resolver.addresses(of: names("db1"), within: .milliseconds(100)).isEmpty)
+        #expect(ContinuousClock.now - started < .seconds(2))
+        let again = ContinuousClock.now
+        #expect(resolver.addresses(of: names("db1"), within: .milliseconds(100)).isEmpty)
+        #expect(ContinuousClock.now - again < .milliseconds(50), "the second round waited for the hung lookup again")
+        for _ in 0..<100 where fake.calls.withLock({ $0 }) < 1 { usleep(10_000) }
+        #expect(fake.calls.withLock { $0 } == 1)
+    }
+
+    @Test func atMostEightLookupsRunAtOnce() {
+        let fake = FakeResolver(hang: true)
+        defer { for _ in 0..<16 { fake.release.signal() } }
+        let resolver = AddressResolver(lookup: fake.lookup)
+        let many = Set((1...40).map { AddressResolver.Name(name: "replica\($0)", family: .inet) })
+        _ = resolver.addresses(of: many, within: .milliseconds(50))
+        // Lookups start on other threads: wait for them to have begun.
+        for _ in 0..<100 where fake.calls.withLock({ $0 }) < 8 { usleep(10_000) }
+        #expect(fake.calls.withLock { $0 } == 8)
+    }
+
+    @Test func literalsAreNeverLookedUpAndOddNamesNeverResolved() {
+        let fake = FakeResolver()
+        let resolver = AddressResolver(lookup: fake.lookup)
+        let found = resolver.addresses(of: names("10.0.0.13", "bad name\n", ""), within: .seconds(1))
+        #expect(found == [AddressResolver.Name(name: "10.0.0.13", family: .inet): IPAddress("10.0.0.13")!])
+        #expect(fake.calls.withLock { $0 } == 0)
+    }
+
+    /// A resolver outage must not take servers out: a refresh that fails keeps the last address.
+    @Test func aFailedRefreshKeepsTheLastAddress() {
+        let fake = FakeResolver()
+        let resolver = AddressResolver(lookup: fake.lookup, freshFor: .zero, failedFreshFor: .zero)
+        let db1 = AddressResolver.Name(name: "db1", family: .inet)
+        #expect(resolver.addresses(of: [db1], within: .seconds(2))[db1] == IPAddress("10.0.0.12"))
+        fake.answer.withLock { $0 = nil }
+        #expect(resolver.addresses(of: [db1], within: .seconds(2))[db1] == IPAddress("10.0.0.12"))
+        #expect(fake.calls.withLock { $0 } == 2)
+    }
+}
