@@ -12,7 +12,7 @@ public struct CycleInput: Sendable {
     public var discovery: CandidateDiscovery
     /// Connection counts of the servers the kernel holds (to finish draining).
     public var connections: [SocketEndpoint: ConnectionCounts]
-    /// Operator marks by server name or address.
+    /// Operator marks by server name or address (any of a server's names, see ServerIdentity).
     public var maintenance: [String: MaintenanceMode]
     /// Where the writer serves reads from, for fallback_to_primary.
     public var primary: SocketEndpoint?
@@ -87,6 +87,8 @@ public struct TrackedServer: Hashable, Sendable {
     }
 
     public var name: String
+    /// Its other names when last listed (see ServerIdentity).
+    public var aliases: [String] = []
     public var endpoint: SocketEndpoint
     public var status: Status
     public var goodStreak = 0
@@ -96,6 +98,10 @@ public struct TrackedServer: Hashable, Sendable {
     /// When the server last joined, started draining or left (the caller's clock).
     public var lastChange: Double?
     public var lagBytes: Int64?
+
+    public var identity: ServerIdentity {
+        ServerIdentity(address: endpoint.address, preferred: name, others: aliases)
+    }
 }
 
 /// Rise/fall, draining, fail-static and fallback: the pool's memory from cycle to cycle.
@@ -138,7 +144,8 @@ public struct PoolTracker: Hashable, Sendable {
         for candidate in candidates {
             var server = servers[candidate.endpoint]
                 ?? TrackedServer(name: candidate.name, endpoint: candidate.endpoint, status: .out)
-            server.name = candidate.name
+            server.name = candidate.identity.name
+            server.aliases = candidate.identity.aliases
             if candidate.seenByWriter { server.lastSeenByWriter = input.now }
             apply(candidate.verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
             switch candidate.verdict {
@@ -191,23 +198,23 @@ public struct PoolTracker: Hashable, Sendable {
 
         if usesWriter, case .reachable(let rows) = input.writer {
             writerAvailable = true
-            // Name order makes the choice between duplicate rows deterministic.
-            for row in rows.sorted(by: { $0.name < $1.name }) {
-                guard let address = row.address else {
-                    if policy.acceptedStates.contains(row.state) {
-                        exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
-                    } else {
-                        exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
-                    }
-                    continue
+            for row in rows where row.address == nil {
+                if policy.acceptedStates.contains(row.state) {
+                    exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
+                } else {
+                    exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
                 }
-                let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
-                if let existing = candidates[endpoint] {
-                    exclusions.append(Exclusion(name: row.name, reason: .duplicateOf(existing.name)))
-                    continue
+            }
+            // One verdict per real server, on its best row; the other rows lend it their names.
+            for server in RowChoice.byServer(rows, policy: policy) {
+                let identity = server.identity
+                for other in server.others where other.name != identity.name && other.name != server.chosen.name {
+                    exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
                 }
-                let verdict = CandidateEvaluation.apply(input.probes[endpoint], to: CandidateEvaluation.judge(row, policy: policy))
-                candidates[endpoint] = Candidate(name: row.name, endpoint: endpoint, verdict: verdict, seenByWriter: true)
+                let verdict = CandidateEvaluation.apply(input.probes[server.endpoint],
+                                                        to: CandidateEvaluation.judge(server.chosen, policy: policy))
+                candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
+                                                        seenByWriter: true)
             }
         }
 
@@ -218,7 +225,10 @@ public struct PoolTracker: Hashable, Sendable {
                     continue
                 }
                 let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
-                if candidates[endpoint] != nil { continue }
+                if let known = candidates[endpoint] {
+                    candidates[endpoint]?.identity = known.identity.adding(candidate.name)
+                    continue
+                }
                 let verdict: Verdict
                 if input.discovery == .static {
                     // The seed's method 2: the server's own pg_is_in_recovery() decides.
@@ -233,7 +243,8 @@ public struct PoolTracker: Hashable, Sendable {
                         probe: input.probes[endpoint], writerAvailable: writerAvailable,
                         lastSeenByWriter: servers[endpoint]?.lastSeenByWriter, now: input.now, policy: policy)
                 }
-                candidates[endpoint] = Candidate(name: candidate.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+                candidates[endpoint] = Candidate(identity: ServerIdentity(address: address, preferred: candidate.name),
+                                                 endpoint: endpoint, verdict: verdict, seenByWriter: false)
             }
         }
 
@@ -242,7 +253,7 @@ public struct PoolTracker: Hashable, Sendable {
             let verdict = CandidateEvaluation.judgeMissing(
                 probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
                 lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
-            candidates[endpoint] = Candidate(name: server.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+            candidates[endpoint] = Candidate(identity: server.identity, endpoint: endpoint, verdict: verdict, seenByWriter: false)
         }
         return Array(candidates.values)
     }
@@ -307,12 +318,12 @@ public struct PoolTracker: Hashable, Sendable {
     private func membersFromServers(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [PoolMember] {
         var members: [PoolMember] = []
         for server in servers.values {
-            let mark = input.maintenance[server.name] ?? input.maintenance[server.endpoint.address.description]
+            let mark = server.identity.mark(in: input.maintenance)
             if mark == .exclude {
                 exclusions.append(Exclusion(name: server.name, reason: .maintenance))
                 continue
             }
-            let (listed, source) = policy.weight(name: server.name, address: server.endpoint.address)
+            let (listed, source) = policy.weight(of: server.identity)
             var member = PoolMember(name: server.name, endpoint: server.endpoint, weight: 0, weightSource: source,
                                     forwarding: policy.forwarding, lagBytes: server.lagBytes, since: server.lastChange)
             switch server.status {
