@@ -16,11 +16,13 @@ public struct CycleInput: Sendable {
     public var maintenance: [String: MaintenanceMode]
     /// Where the writer serves reads from, for fallback_to_primary.
     public var primary: SocketEndpoint?
+    /// The virtual service's own address, which no real server may have.
+    public var virtualAddress: IPAddress?
 
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
-                primary: SocketEndpoint? = nil) {
+                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil) {
         self.now = now
         self.writer = writer
         self.probes = probes
@@ -29,6 +31,7 @@ public struct CycleInput: Sendable {
         self.connections = connections
         self.maintenance = maintenance
         self.primary = primary
+        self.virtualAddress = virtualAddress
     }
 }
 
@@ -181,6 +184,7 @@ public struct PoolTracker: Hashable, Sendable {
         exclusions.sort { ($0.name, $0.reason.description) < ($1.name, $1.reason.description) }
 
         var warnings: [String] = []
+        if policy.fallbackToPrimary, let problem = fallbackProblem(input) { warnings.append(problem) }
         let weighted = members.filter { $0.weight > 0 }.count
         if weighted < policy.minPool {
             warnings.append("the pool has \(weighted) weighted real server(s), below min_pool \(policy.minPool)")
@@ -211,8 +215,8 @@ public struct PoolTracker: Hashable, Sendable {
                 for other in server.others where other.name != identity.name && other.name != server.chosen.name {
                     exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
                 }
-                let verdict = CandidateEvaluation.apply(input.probes[server.endpoint],
-                                                        to: CandidateEvaluation.judge(server.chosen, policy: policy))
+                let verdict = unusable(server.endpoint, input) ?? CandidateEvaluation.apply(
+                    input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy))
                 candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
                                                         seenByWriter: true)
             }
@@ -230,7 +234,9 @@ public struct PoolTracker: Hashable, Sendable {
                     continue
                 }
                 let verdict: Verdict
-                if input.discovery == .static {
+                if let refused = unusable(endpoint, input) {
+                    verdict = refused
+                } else if input.discovery == .static {
                     // The seed's method 2: the server's own pg_is_in_recovery() decides.
                     switch input.probes[endpoint] {
                     case .standby?: verdict = .good(lagBytes: nil)
@@ -250,12 +256,19 @@ public struct PoolTracker: Hashable, Sendable {
 
         // Servers in the pool (or draining) that no source lists this cycle.
         for (endpoint, server) in servers where candidates[endpoint] == nil && server.status != .out {
-            let verdict = CandidateEvaluation.judgeMissing(
+            let verdict = unusable(endpoint, input) ?? CandidateEvaluation.judgeMissing(
                 probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
                 lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
             candidates[endpoint] = Candidate(identity: server.identity, endpoint: endpoint, verdict: verdict, seenByWriter: false)
         }
         return Array(candidates.values)
+    }
+
+    /// An address no real server may have leaves at once, whoever named it; one the kernel
+    /// already holds (adopted from an older version) has nothing worth draining.
+    private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput) -> Verdict? {
+        RealServerAddressProblem.check(endpoint.address, virtualAddress: input.virtualAddress)
+            .map { .gone(.unusableAddress(endpoint.address, $0)) }
     }
 
     // MARK: Rise and fall
@@ -343,6 +356,14 @@ public struct PoolTracker: Hashable, Sendable {
         return members
     }
 
+    /// Why the writer cannot serve reads as a fallback: it was reached at an address no real
+    /// server may have (a writer conninfo to localhost).
+    private func fallbackProblem(_ input: CycleInput) -> String? {
+        guard let primary = input.primary,
+              let problem = RealServerAddressProblem.check(primary.address, virtualAddress: input.virtualAddress) else { return nil }
+        return "fallback_to_primary: the writer's \(ExclusionReason.unusableAddress(primary.address, problem))"
+    }
+
     /// fallback_to_primary: the writer serves reads while no replica is weighted.
     private mutating func applyFallback(_ input: CycleInput, policy: PoolPolicy, members: inout [PoolMember],
                                         transitions: inout [PoolTransition]) {
@@ -350,7 +371,7 @@ public struct PoolTracker: Hashable, Sendable {
         if case .reachable = input.writer { writerReachable = true }
         // Fallback starts only on a writer that answers; once on, it holds through fail-static.
         let needed = policy.fallbackToPrimary && !members.contains { $0.weight > 0 } && (writerReachable || fallbackActive)
-        guard let primary = input.primary else {
+        guard let primary = input.primary, fallbackProblem(input) == nil else {
             fallbackActive = false
             return
         }

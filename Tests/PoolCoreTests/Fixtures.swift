@@ -26,11 +26,12 @@ struct PoolRun {
 
     @discardableResult
     mutating func cycle(_ writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
-                        staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer) -> CycleResult {
+                        staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
+                        virtualAddress: IPAddress? = nil) -> CycleResult {
         now += 1
         return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
                                         discovery: discovery, connections: connections, maintenance: maintenance,
-                                        primary: primary), policy: policy)
+                                        primary: primary, virtualAddress: virtualAddress), policy: policy)
     }
 
     mutating func rows(_ rows: ReplicaObservation..., probes: [SocketEndpoint: ReplicaProbe] = [:]) -> CycleResult {
