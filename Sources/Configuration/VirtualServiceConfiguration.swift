@@ -19,6 +19,12 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     public var staticRealServers: [String]
     public var discovery: CandidateDiscovery
 
+    /// The service's own address, which no real server may have (nil for a firewall mark).
+    public var virtualAddress: IPAddress? {
+        guard case .endpoint(_, let endpoint) = service.key else { return nil }
+        return endpoint.address
+    }
+
     /// Schedulers the kernel ships (ip_vs_*.ko).
     public static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh"]
 
@@ -47,7 +53,10 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
 
         var address = IPAddress.v4(0)
         if let text: String = fields.required(.address) {
-            if let parsed = IPAddress(text) {
+            if let parsed = IPAddress(text), let use = parsed.specialUse {
+                // Clients reach the service over the network; these addresses never arrive from one.
+                fields.problem(.address, "\(parsed) cannot be a virtual service address (\(use))")
+            } else if let parsed = IPAddress(text) {
                 address = parsed
             } else {
                 fields.problem(.address, "not an IPv4 or IPv6 address: \"\(text)\"")
@@ -111,6 +120,10 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
                 fields.collector.add(fields.path + [CodingKeys.realServers, AnyCodingKey(intValue: index)], problem)
             } else if !seenServers.insert(server).inserted {
                 fields.problem(.realServers, "duplicate real server \"\(server)\"")
+            } else if let literal = IPAddress(server),
+                      let problem = RealServerAddressProblem.check(literal, virtualAddress: address) {
+                fields.collector.add(fields.path + [CodingKeys.realServers, AnyCodingKey(intValue: index)],
+                                     "\(ExclusionReason.unusableAddress(literal, problem))")
             }
         }
         discovery = VirtualServiceConfiguration.enumValue(fields, .discovery) ?? (staticRealServers.isEmpty ? .writer : .both)

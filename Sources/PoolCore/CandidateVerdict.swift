@@ -17,10 +17,12 @@ enum Verdict: Hashable, Sendable {
 
 /// A server considered this cycle: where it is and what was found.
 struct Candidate {
-    var name: String
+    var identity: ServerIdentity
     var endpoint: SocketEndpoint
     var verdict: Verdict
     var seenByWriter: Bool
+
+    var name: String { identity.name }
 }
 
 /// Where candidates come from (the seed's method 1, method 2, or both).

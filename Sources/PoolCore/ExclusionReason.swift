@@ -1,8 +1,12 @@
+import LVSModel
+
 /// Why a server is not serving reads; each reason is a named value so logs, status and tests
 /// can say exactly why (`lagging (bytes: 91 MiB)`).
 public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     /// Its name did not resolve to an address.
     case unresolvedAddress
+    /// Its address can never be a real server (loopback, multicast, the virtual address...).
+    case unusableAddress(IPAddress, RealServerAddressProblem)
     /// pg_stat_replication.state is not an accepted one (e.g. catchup, backup).
     case notStreaming(state: String)
     /// sync_state is not an accepted one.
@@ -31,6 +35,7 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unresolvedAddress: return "unresolved address"
+        case let .unusableAddress(address, problem): return "address \(address) cannot be a real server (\(problem))"
         case .notStreaming(let state): return "not streaming (state: \(state))"
         case .syncStateNotAccepted(let state): return "sync_state \(state) not accepted"
         case .duplicateOf(let name): return "same real server as \(name)"

@@ -67,11 +67,13 @@ public struct PoolPolicy: Hashable, Sendable {
         self.reattachGraceSeconds = reattachGraceSeconds
     }
 
-    /// The weight a replica gets: listed by name, else listed by address, else the default.
-    public func weight(name: String, address: IPAddress) -> (weight: UInt32, source: WeightSource) {
-        if let listed = weights[name] { return (listed, .listed) }
-        if let listed = weights[address.description] { return (listed, .listed) }
-        return (defaultWeight, .defaultWeight)
+    /// The weight a server gets: listed under one of its names or its address, else the
+    /// default. Listed under several keys with different weights, the lowest holds: each entry
+    /// is an operator's word on the same server, the lower one is the one meant to hold it back
+    /// (a whitelist's 0), and no extra row or name can raise a server above what it is listed at.
+    public func weight(of server: ServerIdentity) -> (weight: UInt32, source: WeightSource) {
+        guard let listed = server.keys.compactMap({ weights[$0] }).min() else { return (defaultWeight, .defaultWeight) }
+        return (listed, .listed)
     }
 
     /// The listed weight scaled by lag when lag weighting is on; never below 1 for a weighted

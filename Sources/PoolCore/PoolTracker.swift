@@ -12,15 +12,17 @@ public struct CycleInput: Sendable {
     public var discovery: CandidateDiscovery
     /// Connection counts of the servers the kernel holds (to finish draining).
     public var connections: [SocketEndpoint: ConnectionCounts]
-    /// Operator marks by server name or address.
+    /// Operator marks by server name or address (any of a server's names, see ServerIdentity).
     public var maintenance: [String: MaintenanceMode]
     /// Where the writer serves reads from, for fallback_to_primary.
     public var primary: SocketEndpoint?
+    /// The virtual service's own address, which no real server may have.
+    public var virtualAddress: IPAddress?
 
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
-                primary: SocketEndpoint? = nil) {
+                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil) {
         self.now = now
         self.writer = writer
         self.probes = probes
@@ -29,6 +31,7 @@ public struct CycleInput: Sendable {
         self.connections = connections
         self.maintenance = maintenance
         self.primary = primary
+        self.virtualAddress = virtualAddress
     }
 }
 
@@ -87,6 +90,8 @@ public struct TrackedServer: Hashable, Sendable {
     }
 
     public var name: String
+    /// Its other names when last listed (see ServerIdentity).
+    public var aliases: [String] = []
     public var endpoint: SocketEndpoint
     public var status: Status
     public var goodStreak = 0
@@ -96,6 +101,10 @@ public struct TrackedServer: Hashable, Sendable {
     /// When the server last joined, started draining or left (the caller's clock).
     public var lastChange: Double?
     public var lagBytes: Int64?
+
+    public var identity: ServerIdentity {
+        ServerIdentity(address: endpoint.address, preferred: name, others: aliases)
+    }
 }
 
 /// Rise/fall, draining, fail-static and fallback: the pool's memory from cycle to cycle.
@@ -138,7 +147,8 @@ public struct PoolTracker: Hashable, Sendable {
         for candidate in candidates {
             var server = servers[candidate.endpoint]
                 ?? TrackedServer(name: candidate.name, endpoint: candidate.endpoint, status: .out)
-            server.name = candidate.name
+            server.name = candidate.identity.name
+            server.aliases = candidate.identity.aliases
             if candidate.seenByWriter { server.lastSeenByWriter = input.now }
             let verdict = ProbeGate.admit(candidate.verdict, probe: input.probes[candidate.endpoint], status: server.status)
             apply(verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
@@ -177,6 +187,7 @@ public struct PoolTracker: Hashable, Sendable {
         exclusions.sort { ($0.name, $0.reason.description) < ($1.name, $1.reason.description) }
 
         var warnings: [String] = []
+        if policy.fallbackToPrimary, let problem = fallbackProblem(input) { warnings.append(problem) }
         let weighted = members.filter { $0.weight > 0 }.count
         if weighted < policy.minPool {
             warnings.append("the pool has \(weighted) weighted real server(s), below min_pool \(policy.minPool)")
@@ -194,23 +205,23 @@ public struct PoolTracker: Hashable, Sendable {
 
         if usesWriter, case .reachable(let rows) = input.writer {
             writerAvailable = true
-            // Name order makes the choice between duplicate rows deterministic.
-            for row in rows.sorted(by: { $0.name < $1.name }) {
-                guard let address = row.address else {
-                    if policy.acceptedStates.contains(row.state) {
-                        exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
-                    } else {
-                        exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
-                    }
-                    continue
+            for row in rows where row.address == nil {
+                if policy.acceptedStates.contains(row.state) {
+                    exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
+                } else {
+                    exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
                 }
-                let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
-                if let existing = candidates[endpoint] {
-                    exclusions.append(Exclusion(name: row.name, reason: .duplicateOf(existing.name)))
-                    continue
+            }
+            // One verdict per real server, on its best row; the other rows lend it their names.
+            for server in RowChoice.byServer(rows, policy: policy) {
+                let identity = server.identity
+                for other in server.others where other.name != identity.name && other.name != server.chosen.name {
+                    exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
                 }
-                let verdict = CandidateEvaluation.apply(input.probes[endpoint], to: CandidateEvaluation.judge(row, policy: policy))
-                candidates[endpoint] = Candidate(name: row.name, endpoint: endpoint, verdict: verdict, seenByWriter: true)
+                let verdict = unusable(server.endpoint, input) ?? CandidateEvaluation.apply(
+                    input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy))
+                candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
+                                                        seenByWriter: true)
             }
         }
 
@@ -221,9 +232,14 @@ public struct PoolTracker: Hashable, Sendable {
                     continue
                 }
                 let endpoint = SocketEndpoint(address: address, port: policy.realServerPort)
-                if candidates[endpoint] != nil { continue }
+                if let known = candidates[endpoint] {
+                    candidates[endpoint]?.identity = known.identity.adding(candidate.name)
+                    continue
+                }
                 let verdict: Verdict
-                if input.discovery == .static {
+                if let refused = unusable(endpoint, input) {
+                    verdict = refused
+                } else if input.discovery == .static {
                     // The seed's method 2: the server's own pg_is_in_recovery() decides.
                     switch input.probes[endpoint] {
                     case .standby?: verdict = .good(lagBytes: nil)
@@ -236,18 +252,26 @@ public struct PoolTracker: Hashable, Sendable {
                         probe: input.probes[endpoint], writerAvailable: writerAvailable,
                         lastSeenByWriter: servers[endpoint]?.lastSeenByWriter, now: input.now, policy: policy)
                 }
-                candidates[endpoint] = Candidate(name: candidate.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+                candidates[endpoint] = Candidate(identity: ServerIdentity(address: address, preferred: candidate.name),
+                                                 endpoint: endpoint, verdict: verdict, seenByWriter: false)
             }
         }
 
         // Servers in the pool (or draining) that no source lists this cycle.
         for (endpoint, server) in servers where candidates[endpoint] == nil && server.status != .out {
-            let verdict = CandidateEvaluation.judgeMissing(
+            let verdict = unusable(endpoint, input) ?? CandidateEvaluation.judgeMissing(
                 probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
                 lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
-            candidates[endpoint] = Candidate(name: server.name, endpoint: endpoint, verdict: verdict, seenByWriter: false)
+            candidates[endpoint] = Candidate(identity: server.identity, endpoint: endpoint, verdict: verdict, seenByWriter: false)
         }
         return Array(candidates.values)
+    }
+
+    /// An address no real server may have leaves at once, whoever named it; one the kernel
+    /// already holds (adopted from an older version) has nothing worth draining.
+    private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput) -> Verdict? {
+        RealServerAddressProblem.check(endpoint.address, virtualAddress: input.virtualAddress)
+            .map { .gone(.unusableAddress(endpoint.address, $0)) }
     }
 
     // MARK: Rise and fall
@@ -310,12 +334,12 @@ public struct PoolTracker: Hashable, Sendable {
     private func membersFromServers(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [PoolMember] {
         var members: [PoolMember] = []
         for server in servers.values {
-            let mark = input.maintenance[server.name] ?? input.maintenance[server.endpoint.address.description]
+            let mark = server.identity.mark(in: input.maintenance)
             if mark == .exclude {
                 exclusions.append(Exclusion(name: server.name, reason: .maintenance))
                 continue
             }
-            let (listed, source) = policy.weight(name: server.name, address: server.endpoint.address)
+            let (listed, source) = policy.weight(of: server.identity)
             var member = PoolMember(name: server.name, endpoint: server.endpoint, weight: 0, weightSource: source,
                                     forwarding: policy.forwarding, lagBytes: server.lagBytes, since: server.lastChange)
             switch server.status {
@@ -335,6 +359,14 @@ public struct PoolTracker: Hashable, Sendable {
         return members
     }
 
+    /// Why the writer cannot serve reads as a fallback: it was reached at an address no real
+    /// server may have (a writer conninfo to localhost).
+    private func fallbackProblem(_ input: CycleInput) -> String? {
+        guard let primary = input.primary,
+              let problem = RealServerAddressProblem.check(primary.address, virtualAddress: input.virtualAddress) else { return nil }
+        return "fallback_to_primary: the writer's \(ExclusionReason.unusableAddress(primary.address, problem))"
+    }
+
     /// fallback_to_primary: the writer serves reads while no replica is weighted.
     private mutating func applyFallback(_ input: CycleInput, policy: PoolPolicy, members: inout [PoolMember],
                                         transitions: inout [PoolTransition]) {
@@ -342,7 +374,7 @@ public struct PoolTracker: Hashable, Sendable {
         if case .reachable = input.writer { writerReachable = true }
         // Fallback starts only on a writer that answers; once on, it holds through fail-static.
         let needed = policy.fallbackToPrimary && !members.contains { $0.weight > 0 } && (writerReachable || fallbackActive)
-        guard let primary = input.primary else {
+        guard let primary = input.primary, fallbackProblem(input) == nil else {
             fallbackActive = false
             return
         }

@@ -314,7 +314,9 @@ final class ReconcileLoop: @unchecked Sendable {
     private func endpoints(of plans: [CandidatePlan]) -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for plan in plans {
-            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address) {
+            // An address no real server may have is refused by the pool, never probed.
+            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address)
+            where RealServerAddressProblem.check(address, virtualAddress: plan.service.virtualAddress) == nil {
                 endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
             }
         }
@@ -615,7 +617,8 @@ final class ReconcileLoop: @unchecked Sendable {
                 connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
                                         uniquingKeysWith: { first, _ in first }),
                 maintenance: marks,
-                primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) })
+                primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
+                virtualAddress: configured.virtualAddress)
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result

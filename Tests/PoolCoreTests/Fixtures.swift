@@ -28,7 +28,8 @@ struct PoolRun {
     /// (`probes`), each row's own probe answers as a caught-up standby, as a healthy one does.
     @discardableResult
     mutating func cycle(_ writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
-                        staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer) -> CycleResult {
+                        staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
+                        virtualAddress: IPAddress? = nil) -> CycleResult {
         now += 1
         var probes = probes
         if case .reachable(let rows) = writer {
@@ -40,7 +41,7 @@ struct PoolRun {
         }
         return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
                                         discovery: discovery, connections: connections, maintenance: maintenance,
-                                        primary: primary), policy: policy)
+                                        primary: primary, virtualAddress: virtualAddress), policy: policy)
     }
 
     mutating func rows(_ rows: ReplicaObservation..., probes: [SocketEndpoint: ReplicaProbe] = [:]) -> CycleResult {
