@@ -26,6 +26,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     /// Whether idle probe connections are watched, so a replica whose postmaster dies is known
     /// at once rather than at its next probe.
     public var watchIdleProbes: Bool
+    /// Where servers the writer's rows name may be (probed, and pooled); nil when not set: the
+    /// daemon then allows a direct-routing service's connected networks only.
+    public var allowedNetworks: [IPNetwork]?
 
     public enum StopAction: String, Hashable, Sendable, Decodable, CaseIterable {
         /// Leave the table as it is: reads keep flowing while the daemon restarts.
@@ -62,6 +65,7 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case probeTimeout = "probe_timeout"
         case fastPollInterval = "fast_poll_interval"
         case watchIdleProbes = "watch_idle_probes"
+        case allowedNetworks = "allowed_networks"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -88,6 +92,20 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
             fastPollInterval = ConfigDuration(milliseconds: max(pollInterval.milliseconds / 4, DaemonConfiguration.minimumPollInterval / 2))
         }
         watchIdleProbes = fields.optional(.watchIdleProbes) ?? true
+        if let texts: [String] = fields.optional(.allowedNetworks) {
+            var networks: [IPNetwork] = []
+            for (index, text) in texts.enumerated() {
+                if let network = IPNetwork(text) {
+                    networks.append(network)
+                } else {
+                    fields.collector.add(fields.path + [AnyCodingKey(stringValue: CodingKeys.allowedNetworks.rawValue), AnyCodingKey(intValue: index)],
+                                         "not a network (ADDRESS/PREFIX with no host bits set, or an address): \"\(text)\"")
+                }
+            }
+            allowedNetworks = networks
+        } else {
+            allowedNetworks = nil
+        }
         stateDirectory = fields.optional(.stateDirectory) ?? DaemonConfiguration.defaultStateDirectory
         if !stateDirectory.hasPrefix("/") { fields.problem(.stateDirectory, "must be an absolute path") }
         runtimeDirectory = fields.optional(.runtimeDirectory) ?? DaemonConfiguration.defaultRuntimeDirectory

@@ -18,11 +18,14 @@ public struct CycleInput: Sendable {
     public var primary: SocketEndpoint?
     /// The virtual service's own address, which no real server may have.
     public var virtualAddress: IPAddress?
+    /// Where servers named by the writer's rows may be (nil: anywhere); listed servers are not bounded.
+    public var allowedNetworks: [IPNetwork]?
 
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
-                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil) {
+                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil, allowedNetworks: [IPNetwork]? = nil) {
+        self.allowedNetworks = allowedNetworks
         self.now = now
         self.writer = writer
         self.probes = probes
@@ -270,7 +273,9 @@ public struct PoolTracker: Hashable, Sendable {
     /// An address no real server may have leaves at once, whoever named it; one the kernel
     /// already holds (adopted from an older version) has nothing worth draining.
     private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput) -> Verdict? {
-        RealServerAddressProblem.check(endpoint.address, virtualAddress: input.virtualAddress)
+        let listed = input.discovery != .writer && input.staticCandidates.contains { $0.address == endpoint.address }
+        return RealServerAddressProblem.check(endpoint.address, virtualAddress: input.virtualAddress,
+                                              allowedNetworks: listed ? nil : input.allowedNetworks)
             .map { .gone(.unusableAddress(endpoint.address, $0)) }
     }
 

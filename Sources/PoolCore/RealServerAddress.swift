@@ -7,11 +7,20 @@ public enum RealServerAddressProblem: Hashable, Sendable, CustomStringConvertibl
     case specialUse(IPAddress.SpecialUse)
     /// The virtual service's own address: the director would forward the service to itself.
     case virtualAddress
+    /// Named by the writer's rows but outside the networks servers may be in: never probed (the
+    /// probe would hand the password to whoever answers there), never pooled.
+    case outsideAllowedNetworks([IPNetwork])
 
-    /// The problem with `address` as a real server of the service at `virtualAddress`; nil when it can be one.
-    public static func check(_ address: IPAddress, virtualAddress: IPAddress?) -> RealServerAddressProblem? {
+    /// The problem with `address` as a real server of the service at `virtualAddress`; nil when
+    /// it can be one. `allowedNetworks` (nil: anywhere) bounds servers the writer's rows name;
+    /// a server the operator listed is not bounded by it.
+    public static func check(_ address: IPAddress, virtualAddress: IPAddress?,
+                             allowedNetworks: [IPNetwork]? = nil) -> RealServerAddressProblem? {
         if let use = address.specialUse { return .specialUse(use) }
         if address == virtualAddress { return .virtualAddress }
+        if let allowedNetworks, !allowedNetworks.contains(where: { $0.contains(address) }) {
+            return .outsideAllowedNetworks(allowedNetworks)
+        }
         return nil
     }
 
@@ -19,6 +28,8 @@ public enum RealServerAddressProblem: Hashable, Sendable, CustomStringConvertibl
         switch self {
         case .specialUse(let use): return "\(use)"
         case .virtualAddress: return "the virtual service's own address"
+        case .outsideAllowedNetworks(let networks):
+            return networks.isEmpty ? "no network is allowed" : "outside the allowed networks: " + networks.map(\.description).joined(separator: ", ")
         }
     }
 }

@@ -112,18 +112,6 @@ final class AddressResolver: Sendable {
         var results: UnsafeMutablePointer<addrinfo>?
         guard getaddrinfo(name, nil, &hints, &results) == 0, let first = results else { return nil }
         defer { freeaddrinfo(results) }
-        guard let socketAddress = first.pointee.ai_addr else { return nil }
-        switch first.pointee.ai_family {
-        case AF_INET:
-            return socketAddress.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
-                IPAddress.v4(UInt32(bigEndian: $0.pointee.sin_addr.s_addr))
-            }
-        case AF_INET6:
-            return socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
-                withUnsafeBytes(of: pointer.pointee.sin6_addr) { IPAddress(bytes: Array($0)) }
-            }
-        default:
-            return nil
-        }
+        return first.pointee.ai_addr.flatMap(ipAddress(of:))
     }
 }

@@ -33,6 +33,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private var afterDecision: (() -> Void)?
     private var maintenance: MaintenanceStore
     private let resolver = AddressResolver()
+    /// The director's networks (for direct-routing services without allowed_networks).
+    private var connectedNetworks = ConnectedNetworks.read()
     private let ipvs: IPVSClient
     private let started = ContinuousClock.now
     private var timer: DispatchSourceTimer?
@@ -108,7 +110,24 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     func start() {
-        queue.async { self.schedule() }
+        queue.async {
+            self.logAllowedNetworks()
+            self.schedule()
+        }
+    }
+
+    /// Where discovered servers may be, once per start and reload, so an operator can see it.
+    private func logAllowedNetworks() {
+        for service in configuration.virtualServices {
+            if let networks = allowedNetworks(for: service) {
+                let list = networks.isEmpty ? "no network" : networks.map(\.description).joined(separator: ", ")
+                let origin = configuration.allowedNetworks == nil ? " (the director's networks; set allowed_networks to change)" : ""
+                logger.info("\(service.name): servers the writer names are probed and pooled only in \(list)\(origin)")
+            } else {
+                let method = service.policy.forwarding.rawValue
+                logger.warning("\(service.name): allowed_networks is not set and \(method) forwarding is routed: servers the writer names are probed wherever its rows point")
+            }
+        }
     }
 
     /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each
@@ -314,9 +333,11 @@ final class ReconcileLoop: @unchecked Sendable {
     private func endpoints(of plans: [CandidatePlan]) -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for plan in plans {
-            // An address no real server may have is refused by the pool, never probed.
-            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address)
-            where RealServerAddressProblem.check(address, virtualAddress: plan.service.virtualAddress) == nil {
+            // An address no real server may have is refused by the pool, never probed: a probe
+            // hands the password to whoever answers there.
+            let listed = plan.statics.compactMap(\.address)
+            for address in plan.rows.compactMap(\.address) + listed
+            where mayProbe(address, of: plan.service, listed: listed.contains(address)) {
                 endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
             }
         }
@@ -327,11 +348,25 @@ final class ReconcileLoop: @unchecked Sendable {
     private func trackedEndpoints() -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
-            for server in trackers[service.name]?.servers.values ?? [:].values where server.status != .out {
+            let listed = Set(service.staticRealServers.compactMap { IPAddress($0) })
+            for server in trackers[service.name]?.servers.values ?? [:].values
+            where server.status != .out && mayProbe(server.endpoint.address, of: service, listed: listed.contains(server.endpoint.address)) {
                 endpoints.insert(server.endpoint)
             }
         }
         return endpoints
+    }
+
+    private func mayProbe(_ address: IPAddress, of service: VirtualServiceConfiguration, listed: Bool) -> Bool {
+        RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
+                                       allowedNetworks: listed ? nil : allowedNetworks(for: service)) == nil
+    }
+
+    /// Where servers the writer's rows name may be: `allowed_networks`, or for a direct-routing
+    /// service the director's own networks (no other server could take its packets), or
+    /// anywhere for NAT and tunnels (routed; said once at start).
+    private func allowedNetworks(for service: VirtualServiceConfiguration) -> [IPNetwork]? {
+        configuration.allowedNetworks ?? (service.policy.forwarding == .directRoute ? connectedNetworks : nil)
     }
 
     /// One decision and reconciliation of every virtual service from a round's observations;
@@ -486,6 +521,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private func apply(_ loaded: DaemonConfiguration) {
         let old = configuration
         configuration = loaded
+        connectedNetworks = ConnectedNetworks.read()
+        logAllowedNetworks()
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {
             writer.close()
@@ -618,7 +655,7 @@ final class ReconcileLoop: @unchecked Sendable {
                                         uniquingKeysWith: { first, _ in first }),
                 maintenance: marks,
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
-                virtualAddress: configured.virtualAddress)
+                virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured))
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result

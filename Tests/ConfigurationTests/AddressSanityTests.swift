@@ -29,3 +29,14 @@ import Testing
         #expect(problems(minimal + "\n    real_servers: [10.0.0.11, 10.0.0.12, node3]").isEmpty)
     }
 }
+
+@Suite struct AllowedNetworksConfigurationTests {
+    @Test func allowedNetworksLoadAndBadOnesAreNamed() throws {
+        let good = try ConfigurationLoader.load(yaml: minimal + "\nallowed_networks: [10.0.0.0/24, \"fd00::/64\", 192.0.2.7]\n")
+        #expect(good.allowedNetworks?.map(\.description) == ["10.0.0.0/24", "fd00::/64", "192.0.2.7/32"])
+        #expect(try ConfigurationLoader.load(yaml: minimal).allowedNetworks == nil)
+        let found = problems(minimal + "\nallowed_networks: [10.0.0.0/24, 10.0.0.1/24, lan]\n")
+        #expect(found.contains { $0.hasPrefix("allowed_networks[1]: not a network") }, "\(found)")
+        #expect(found.contains { $0.hasPrefix("allowed_networks[2]: not a network") }, "\(found)")
+    }
+}
