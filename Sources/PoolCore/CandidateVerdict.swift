@@ -41,6 +41,7 @@ enum CandidateEvaluation {
         guard policy.acceptedSyncStates.contains(row.syncState) else { return .bad(.syncStateNotAccepted(row.syncState)) }
         // NULL lag on an idle, caught-up standby means no lag.
         let lagBytes = row.replayLagBytes ?? 0
+        if lagBytes < 0 { return .bad(.replayAheadOfWriter) }
         if let maxLagBytes = policy.maxLagBytes, lagBytes > maxLagBytes { return .bad(.laggingBytes(lagBytes)) }
         if let maxLagSeconds = policy.maxLagSeconds, let seconds = row.replayLagSeconds,
            let verdict = judgeLag(seconds: seconds, limit: maxLagSeconds) {

@@ -31,6 +31,9 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     case maintenance
     /// Reported by the writer (or listed), but its own probe has not yet answered as a standby.
     case unproven
+    /// Its replay position, as its walsender reports it, is ahead of the writer's own: no
+    /// honest standby reports that.
+    case replayAheadOfWriter
 
     public var description: String {
         switch self {
@@ -48,6 +51,7 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
         case .postmasterGone(let detail): return "postmaster gone: \(detail)"
         case .maintenance: return "excluded for maintenance"
         case .unproven: return "not yet vouched for by its own probe"
+        case .replayAheadOfWriter: return "replay position ahead of the writer's (not an honest standby)"
         }
     }
 }

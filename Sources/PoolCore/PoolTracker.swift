@@ -118,14 +118,19 @@ public struct PoolTracker: Hashable, Sendable {
     private var fallbackSince: Double?
 
     /// Adopts what the kernel already holds, so a restart neither flushes nor re-adds: servers
-    /// with weight are in the pool, weight-0 ones count as draining.
+    /// with weight are in the pool, weight-0 ones count as draining. They count as seen by the
+    /// writer now (the daemon before this one put them there on its word): while the writer's
+    /// rows cannot be matched to them yet (names still being looked up), a server whose own
+    /// probe answers as a standby keeps its place for reattach_grace instead of counting fall.
     public init(adopting destinations: [Destination] = [], names: [SocketEndpoint: String] = [:], now: Double = 0) {
         for destination in destinations {
             let name = names[destination.endpoint] ?? destination.endpoint.address.description
-            servers[destination.endpoint] = TrackedServer(
+            var server = TrackedServer(
                 name: name, endpoint: destination.endpoint,
                 status: destination.weight > 0 ? .inPool : .draining(since: now, reason: .notInReplication),
                 lastChange: now)
+            server.lastSeenByWriter = now
+            servers[destination.endpoint] = server
         }
     }
 
@@ -221,7 +226,7 @@ public struct PoolTracker: Hashable, Sendable {
                 for other in server.others where other.name != identity.name && other.name != server.chosen.name {
                     exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
                 }
-                let verdict = unusable(server.endpoint, input) ?? CandidateEvaluation.apply(
+                let verdict = unusable(server.endpoint, input, policy) ?? CandidateEvaluation.apply(
                     input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy))
                 candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
                                                         seenByWriter: true)
@@ -240,7 +245,7 @@ public struct PoolTracker: Hashable, Sendable {
                     continue
                 }
                 let verdict: Verdict
-                if let refused = unusable(endpoint, input) {
+                if let refused = unusable(endpoint, input, policy) {
                     verdict = refused
                 } else if input.discovery == .static {
                     // The seed's method 2: the server's own pg_is_in_recovery() decides.
@@ -262,7 +267,7 @@ public struct PoolTracker: Hashable, Sendable {
 
         // Servers in the pool (or draining) that no source lists this cycle.
         for (endpoint, server) in servers where candidates[endpoint] == nil && server.status != .out {
-            let verdict = unusable(endpoint, input) ?? CandidateEvaluation.judgeMissing(
+            let verdict = unusable(endpoint, input, policy) ?? CandidateEvaluation.judgeMissing(
                 probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
                 lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
             candidates[endpoint] = Candidate(identity: server.identity, endpoint: endpoint, verdict: verdict, seenByWriter: false)
@@ -272,11 +277,19 @@ public struct PoolTracker: Hashable, Sendable {
 
     /// An address no real server may have leaves at once, whoever named it; one the kernel
     /// already holds (adopted from an older version) has nothing worth draining.
-    private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput) -> Verdict? {
-        let listed = input.discovery != .writer && input.staticCandidates.contains { $0.address == endpoint.address }
-        return RealServerAddressProblem.check(endpoint.address, virtualAddress: input.virtualAddress,
-                                              allowedNetworks: listed ? nil : input.allowedNetworks)
-            .map { .gone(.unusableAddress(endpoint.address, $0)) }
+    private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput, _ policy: PoolPolicy) -> Verdict? {
+        // Listed: a literal address in real_servers (a listed host name resolves through DNS,
+        // which stays bounded).
+        let listed = input.discovery != .writer
+            && input.staticCandidates.contains { $0.address == endpoint.address && IPAddress($0.name) != nil }
+        guard let problem = RealServerAddressProblem.check(
+            endpoint.address, virtualAddress: input.virtualAddress, allowedNetworks: listed ? nil : input.allowedNetworks,
+            mixedFamilies: policy.forwarding == .tunnel) else { return nil }
+        // Outside the allowed networks is a judgement of where a server may be, which a reload
+        // or a changed interface can move: members leave through fall and the removal mode,
+        // not all at once.
+        if case .outsideAllowedNetworks = problem { return .bad(.unusableAddress(endpoint.address, problem)) }
+        return .gone(.unusableAddress(endpoint.address, problem))
     }
 
     // MARK: Rise and fall

@@ -41,7 +41,9 @@ enum RowChoice {
         let sync = policy.acceptedSyncStates.contains(row.syncState) ? 0 : 1
         // NaN compares with nothing; an unknown lag in seconds ranks as the longest.
         let seconds = row.replayLagSeconds.map { $0.isNaN ? .infinity : $0 } ?? 0
-        return (state * 2 + sync, row.replayLagBytes == nil ? 1 : 0, row.replayLagBytes ?? 0, seconds, row.name,
+        // A replay position ahead of the writer's (negative lag) is no evidence at all: last.
+        let bytes = row.replayLagBytes.map { $0 < 0 ? Int64.max : $0 }
+        return (state * 2 + sync, bytes == nil ? 1 : 0, bytes ?? 0, seconds, row.name,
                 "\(row.state) \(row.syncState) \(String(describing: row.replayLagSeconds))")
     }
 }

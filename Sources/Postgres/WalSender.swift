@@ -101,7 +101,11 @@ extension PostgresConnection {
                    r.pid, r.application_name, host(r.client_addr) AS client_addr, r.state, r.sync_state,
                    r.sent_lsn::text, r.write_lsn::text, r.flush_lsn::text, r.replay_lsn::text,
                    CASE WHEN pg_is_in_recovery() THEN NULL
-                        ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn)::bigint END AS replay_lag_bytes,
+                        -- The walsender stores whatever apply position the client reports: one
+                        -- ahead of the writer (no honest standby) reads -1, and the cast can
+                        -- never fail the whole report.
+                        ELSE least(greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), -1),
+                                   9223372036854775807)::bigint END AS replay_lag_bytes,
                    extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds,
                    \(replyTime) AS reply_time
             FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication AS r ON true

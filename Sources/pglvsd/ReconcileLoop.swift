@@ -307,13 +307,14 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// Each service's candidates: the writer's rows and the static list, names resolved — all
-    /// of the round's at once, the lookups waited for no longer than the probe timeout (rows in
-    /// a state no pool accepts, pg_basebackup's say, are not looked up at all).
+    /// of the round's at once, the lookups waited for no longer than the probe timeout.
     private func plans(for report: WriterReport?) -> [CandidatePlan] {
         var names = Set<AddressResolver.Name>()
         for service in configuration.virtualServices {
             let family = service.service.key.family
-            for sender in report?.walSenders ?? [] where service.policy.acceptedStates.contains(sender.state) {
+            // Every row, whatever its state: a member whose row turns to catchup must still be
+            // matched to its endpoint to leave through fall (the lookups are bounded anyway).
+            for sender in report?.walSenders ?? [] {
                 names.insert(AddressResolver.Name(name: candidateName(sender, service), family: family))
             }
             for name in service.staticRealServers { names.insert(AddressResolver.Name(name: name, family: family)) }
@@ -335,8 +336,8 @@ final class ReconcileLoop: @unchecked Sendable {
         for plan in plans {
             // An address no real server may have is refused by the pool, never probed: a probe
             // hands the password to whoever answers there.
-            let listed = plan.statics.compactMap(\.address)
-            for address in plan.rows.compactMap(\.address) + listed
+            let listed = Set(plan.service.staticRealServers.compactMap { IPAddress($0) })
+            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address)
             where mayProbe(address, of: plan.service, listed: listed.contains(address)) {
                 endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
             }
@@ -357,9 +358,12 @@ final class ReconcileLoop: @unchecked Sendable {
         return endpoints
     }
 
+    /// `listed`: an address the operator wrote in real_servers (a literal; a listed host name
+    /// resolves through DNS, which is no operator's word, and stays bounded).
     private func mayProbe(_ address: IPAddress, of service: VirtualServiceConfiguration, listed: Bool) -> Bool {
         RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
-                                       allowedNetworks: listed ? nil : allowedNetworks(for: service)) == nil
+                                       allowedNetworks: listed ? nil : allowedNetworks(for: service),
+                                       mixedFamilies: service.policy.forwarding == .tunnel) == nil
     }
 
     /// Where servers the writer's rows name may be: `allowed_networks`, or for a direct-routing
@@ -521,7 +525,10 @@ final class ReconcileLoop: @unchecked Sendable {
     private func apply(_ loaded: DaemonConfiguration) {
         let old = configuration
         configuration = loaded
-        connectedNetworks = ConnectedNetworks.read()
+        // A failed or empty read (an interface flapping) keeps what was known: it must not
+        // refuse every server at once.
+        let networks = ConnectedNetworks.read()
+        if !networks.isEmpty { connectedNetworks = networks }
         logAllowedNetworks()
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {

@@ -30,16 +30,40 @@ import Testing
         #expect(cycle(&tracker, rows: [replica("far", "192.0.2.66")], allowed: nil).pool == ["192.0.2.66 1"])
     }
 
-    /// A server the operator listed is the operator's word, not a peer's: not bounded.
-    @Test func aListedServerIsNotBoundedByTheAllowedNetworks() {
+    /// An address the operator wrote in real_servers is the operator's word, not a peer's: not
+    /// bounded. A listed host name resolves through DNS, which is nobody's word: bounded.
+    @Test func aListedAddressIsNotBoundedByTheAllowedNetworksAListedNameIs() {
         var tracker = PoolTracker(adopting: [])
-        let result = cycle(&tracker, rows: [], statics: [StaticCandidate(name: "far", address: ip("192.0.2.66"))],
-                           discovery: .static, allowed: lan)
-        #expect(result.pool == ["192.0.2.66 1"])
+        let literal = cycle(&tracker, rows: [], statics: [StaticCandidate(name: "192.0.2.66", address: ip("192.0.2.66"))],
+                            discovery: .static, allowed: lan)
+        #expect(literal.pool == ["192.0.2.66 1"])
+        var named = PoolTracker(adopting: [])
+        let resolved = cycle(&named, rows: [], statics: [StaticCandidate(name: "far", address: ip("192.0.2.67"))],
+                             discovery: .static, allowed: lan)
+        #expect(resolved.pool.isEmpty)
     }
 
-    @Test func aMemberOutsideNewAllowedNetworksLeavesAtOnce() {
+    /// Where servers may be can change under a member (a reload, an interface): it leaves
+    /// through fall and the removal mode, not at once with every other member.
+    @Test func aMemberOutsideNewAllowedNetworksLeavesThroughFall() {
         var tracker = PoolTracker(adopting: [Destination(endpoint: at("192.0.2.66"), forwarding: .directRoute, weight: 1)])
-        #expect(cycle(&tracker, rows: [replica("far", "192.0.2.66")], allowed: lan).pool.isEmpty)
+        let policy = PoolPolicy(realServerPort: 5432, rise: 1, fall: 2, removal: .quiesce)
+        let input = CycleInput(now: 1, writer: .reachable([replica("far", "192.0.2.66")]),
+                               connections: [at("192.0.2.66"): ConnectionCounts(active: 1, inactive: 0)],
+                               primary: at("10.0.0.11"), allowedNetworks: lan)
+        #expect(tracker.cycle(input, policy: policy).pool == ["192.0.2.66 1"])
+        #expect(tracker.cycle(input, policy: policy).pool == ["192.0.2.66 0"], "second bad observation: draining")
+    }
+
+    /// A row of the other family than the service cannot be a real server (the kernel refuses
+    /// it, and the failed add held back every later operation of the cycle).
+    @Test func aRowOfTheOtherFamilyIsRefused() {
+        var tracker = PoolTracker(adopting: [])
+        let result = tracker.cycle(CycleInput(now: 1, writer: .reachable([replica("v6", "fd00::12")]),
+                                              probes: [SocketEndpoint(address: ip("fd00::12"), port: 5432): .standby(replayDelaySeconds: 0)],
+                                              primary: at("10.0.0.11"), virtualAddress: ip("10.0.0.200")),
+                                   policy: PoolPolicy(realServerPort: 5432, rise: 1, fall: 1, removal: .delete))
+        #expect(result.pool.isEmpty)
+        #expect(result.exclusions.contains { $0.name == "v6" && "\($0.reason)".contains("other family") })
     }
 }

@@ -162,3 +162,27 @@ import LVSModel
         #expect(ByteCount.describe(1536) == "1.5 KiB")
     }
 }
+
+/// Hostile or broken walsender rows.
+@Suite struct ReplayAheadTests {
+    /// A client can report any apply position: one ahead of the writer (lag -1 from the clamped
+    /// query) is no evidence, neither of health nor, among duplicate rows, of being freshest.
+    @Test func aReplayPositionAheadOfTheWriterIsNotHealthy() {
+        var run = PoolRun()
+        let result = run.rows(replica("node2", "10.0.0.12", lag: -1))
+        #expect(result.pool.isEmpty)
+        #expect(result.exclusions.contains(Exclusion(name: "node2", reason: .replayAheadOfWriter)))
+        var duplicates = PoolRun()
+        #expect(duplicates.rows(replica("node2", "10.0.0.12", lag: -1), replica("node2", "10.0.0.12", lag: 10)).pool == ["10.0.0.12 1"])
+    }
+
+    /// Adopted members whose rows cannot be matched yet (names still being looked up) keep their
+    /// place while their own probe answers as a standby; a restart must not empty the pool.
+    @Test func adoptedMembersSurviveRowsThatCannotBeMatchedYet() {
+        var run = PoolRun(policy: PoolPolicy(realServerPort: 5432, rise: 2, fall: 2, removal: .delete),
+                          adopting: [Destination(endpoint: at("10.0.0.12"), forwarding: .directRoute, weight: 1)])
+        for _ in 1...4 {
+            #expect(run.rows(replica("node2", nil), probes: [at("10.0.0.12"): .standby(replayDelaySeconds: 0)]).pool == ["10.0.0.12 1"])
+        }
+    }
+}
