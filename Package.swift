@@ -45,7 +45,7 @@ let package = Package(
         .executableTarget(name: "probe-bench", dependencies: ["Postgres"], path: "Benchmarks/ProbeBench"),
 
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
         // Real PostgreSQL 15 servers with streaming replication on loopback (scripts/test starts them).
         .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"]),
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
         // The daemon's own pieces that touch files: configuration reads, maintenance marks.
         .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore", "TestSupport"]),
-        // Helpers shared by test targets (a loopback listener that never answers).
+        // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )
