@@ -46,7 +46,7 @@ let package = Package(
 
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel", "TestSupport"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         // Real PostgreSQL 15 servers with streaming replication on loopback (scripts/test starts them).
         .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
