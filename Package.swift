@@ -53,7 +53,9 @@ let package = Package(
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
+        // Yams: the fuzz tests mutate the shipped example's YAML tree.
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport",
+                                                               .product(name: "Yams", package: "Yams")]),
         // The daemon's own pieces that touch files: configuration reads, maintenance marks.
         .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore", "TestSupport"]),
         // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
