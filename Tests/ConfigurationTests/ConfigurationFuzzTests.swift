@@ -54,10 +54,10 @@ import Yams
         }
     }
 
-    @Test func mutatedDocumentsLoadOrNameTheirProblems() {
+    @Test func mutatedDocumentsLoadOrNameTheirProblems() async {
         // How far inputs get: a campaign of only malformed YAML would test little of the loader.
         var (loaded, malformed, refused) = (0, 0, 0)
-        let outcome = Fuzz.run("ConfigurationLoader", inputs: 4_000, generate: { random -> String in
+        let outcome = await Fuzz.run("ConfigurationLoader", inputs: 4_000, generate: { random -> String in
             let seed = random.below(ConfigurationFuzzTests.seedTexts.count)
             if random.oneIn(8) {
                 // The text itself, comments and all, damaged byte by byte.

@@ -187,10 +187,10 @@ private struct FuzzMessage {
         return bytes
     }
 
-    @Test func damagedRepliesDecodeOrAreTypedErrors() {
+    @Test func damagedRepliesDecodeOrAreTypedErrors() async {
         // How far inputs get: a campaign that never decodes a service tests little of the decoders.
         var decoded = 0
-        let outcome = Fuzz.run("IPVS reply decoding", inputs: 30_000, generate: { random -> (prefix: Int, bytes: [UInt8]) in
+        let outcome = await Fuzz.run("IPVS reply decoding", inputs: 30_000, generate: { random -> (prefix: Int, bytes: [UInt8]) in
             // Some inputs decoded from a slice that does not start at index 0.
             (random.oneIn(2) ? 0 : random.int(in: 1...7), ReplyFuzzTests.datagram(&random))
         }, check: { input in

@@ -72,10 +72,10 @@ import TestSupport
         return Input(result: QueryResult(columns: columns, rows: rows), serverVersion: version)
     }
 
-    @Test func anyResultParsesOrIsRefused() {
+    @Test func anyResultParsesOrIsRefused() async {
         // How far inputs get: reports that name a replica, statuses read.
         var (replicas, statuses) = (0, 0)
-        let outcome = Fuzz.run("writer report and replica status", inputs: 20_000, generate: QueryResultFuzzTests.input) { input in
+        let outcome = await Fuzz.run("writer report and replica status", inputs: 20_000, generate: QueryResultFuzzTests.input) { input in
             do {
                 let report = try PostgresConnection.writerReport(from: input.result, serverVersion: input.serverVersion)
                 if report.walSenders.count > input.result.rows.count { return "more WAL senders than rows" }
