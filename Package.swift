@@ -45,18 +45,20 @@ let package = Package(
         .executableTarget(name: "probe-bench", dependencies: ["Postgres"], path: "Benchmarks/ProbeBench"),
 
         .testTarget(name: "LVSModelTests", dependencies: ["LVSModel"]),
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel"]),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "LVSModel", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "TestSupport"]),
         // Real PostgreSQL 15 servers with streaming replication on loopback (scripts/test starts them).
         .testTarget(name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd"]),
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel"]),
+        // Yams: the fuzz tests mutate the shipped example's YAML tree.
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport",
+                                                               .product(name: "Yams", package: "Yams")]),
         // The daemon's own pieces that touch files: configuration reads, maintenance marks.
         .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore", "TestSupport"]),
-        // Helpers shared by test targets (a loopback listener that never answers).
+        // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]
 )

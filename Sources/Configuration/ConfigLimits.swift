@@ -15,7 +15,7 @@ public struct ConfigByteLimit: Hashable, Sendable, Decodable {
             bytes = nil
             return
         }
-        if let number = try? container.decode(Int64.self) {
+        if let number = (try? container.decode(ConfigInteger.self))?.value {
             guard number >= 0 else { throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
                 debugDescription: "a size must not be negative, got \(number)")) }
             bytes = number

@@ -78,6 +78,12 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         }
     }
 
+    /// An integer field, through ConfigInteger (Yams' own Int64 can trap).
+    func integer(_ key: Key, required isRequired: Bool = false) -> Int64? {
+        let number: ConfigInteger? = isRequired ? required(key) : optional(key)
+        return number?.value
+    }
+
     /// A mapping's entries in file order, read from the composed document: through the Decoder
     /// protocol Yams finds each key by a linear search, and 20,000 weights took half a minute.
     /// Nil when absent, or after recording why it is not a mapping of names.
@@ -120,7 +126,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     private func typeName(_ type: Any.Type) -> String {
         switch type {
         case is String.Type: return "a string"
-        case is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
+        case is ConfigInteger.Type, is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
         case is Bool.Type: return "true or false"
         case is Node.Sequence.Type, is any ExpressibleByArrayLiteral.Type: return "a list"
         case is Node.Scalar.Type: return "a single value"

@@ -75,7 +75,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
         }
         addressSource = VirtualServiceConfiguration.enumValue(fields, .realServerAddress) ?? .applicationName
 
-        let defaultWeight = VirtualServiceConfiguration.weight(fields.optional(.defaultWeight, Int64.self),
+        let defaultWeight = VirtualServiceConfiguration.weight(fields.integer(.defaultWeight),
                                                                fields, .defaultWeight, nil) ?? 1
         var weights: [String: UInt32] = [:]
         for (server, node) in fields.entries(.weights) ?? [] {
@@ -83,7 +83,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
                 fields.problem(.weights, "a server name \(problem)")
                 continue
             }
-            guard let value = node.scalar.flatMap(Int64.construct) else {
+            guard let value = node.scalar.flatMap(ConfigInteger.construct)?.value else {
                 let found = node.scalar.flatMap { node.null == nil ? "\"\($0.string)\"" : nil } ?? ComposedDocument.kind(of: node)
                 fields.collector.add(fields.path + [CodingKeys.weights, AnyCodingKey(stringValue: server)],
                                      "weight of \(server) must be an integer, got \(found)")
@@ -144,7 +144,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     }
 
     private static func count(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys, minimum: Int64) -> Int? {
-        guard let value: Int64 = fields.optional(key) else { return nil }
+        guard let value = fields.integer(key) else { return nil }
         guard (minimum...1000).contains(value) else {
             fields.problem(key, "must be between \(minimum) and 1000, got \(value)")
             return nil
@@ -153,7 +153,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     }
 
     private static func port(_ fields: FieldReader<CodingKeys>, _ key: CodingKeys, required: Bool) -> UInt16? {
-        let value: Int64? = required ? fields.required(key) : fields.optional(key)
+        let value = fields.integer(key, required: required)
         guard let value else { return nil }
         guard (1...65535).contains(value) else {
             fields.problem(key, "port must be between 1 and 65535, got \(value)")
