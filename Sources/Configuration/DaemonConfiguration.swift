@@ -94,8 +94,11 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         watchIdleProbes = fields.optional(.watchIdleProbes) ?? true
         if let texts: [String] = fields.optional(.allowedNetworks) {
             var networks: [IPNetwork] = []
+            if texts.isEmpty {
+                fields.problem(.allowedNetworks, "an empty list would refuse every server the writer names; leave the key out for the default")
+            }
             for (index, text) in texts.enumerated() {
-                if let network = IPNetwork(text) {
+                if let network = IPNetwork(text), network.address.specialUse != .ipv4Mapped {
                     networks.append(network)
                 } else {
                     fields.collector.add(fields.path + [AnyCodingKey(stringValue: CodingKeys.allowedNetworks.rawValue), AnyCodingKey(intValue: index)],

@@ -84,7 +84,7 @@ final class AddressResolver: Sendable {
                     }
                 }
             }
-            let (seconds, attoseconds) = budget.components
+            let (seconds, attoseconds) = min(max(budget, .zero), .seconds(10)).components
             _ = group.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
         }
         state.withLock { state in
@@ -97,11 +97,16 @@ final class AddressResolver: Sendable {
 
     /// Host names are at most 253 characters of letters, digits, '-', '.' and '_' (which some
     /// resolvers accept); anything else is not looked up at all.
+    /// A name that only looks like an address (`10.1`, `10.0.0.012`, `0x0a000001`: inet_aton
+    /// would read them as some other address than they say) is not a host name either.
     static func mayBeHostName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 253 && name.utf8.allSatisfy { byte in
+        guard !name.isEmpty, name.utf8.count <= 253, name.utf8.allSatisfy({ byte in
             (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7a)
                 || byte == 0x2d || byte == 0x2e || byte == 0x5f
-        }
+        }) else { return false }
+        let last = name.split(separator: ".").last ?? ""
+        let numeric = last.allSatisfy(\.isNumber) || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit))
+        return !numeric
     }
 
     /// getaddrinfo, first answer of the family.

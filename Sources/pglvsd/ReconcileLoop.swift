@@ -199,7 +199,13 @@ final class ReconcileLoop: @unchecked Sendable {
         fastTimer?.cancel()
         fastTimer = nil
         round = Round(started: now, urgent: urgent)
-        writer.observe { [weak self] outcome in self?.writerAnswered(outcome) }
+        // An answer from a writer a reload has replaced ("channel closed") is no news about the
+        // writer: it must not make the round run fail-static.
+        let asked = writer
+        writer.observe { [weak self, weak asked] outcome in
+            guard let self, let asked, asked === self.writer else { return }
+            self.writerAnswered(outcome)
+        }
         round?.writerPending = writer.isBusy
         // Candidates known before the writer answers: its last rows, the static lists, and
         // every server still in a pool. New rows get their probes when the writer answers.

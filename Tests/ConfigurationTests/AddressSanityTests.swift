@@ -38,5 +38,7 @@ import Testing
         let found = problems(minimal + "\nallowed_networks: [10.0.0.0/24, 10.0.0.1/24, lan]\n")
         #expect(found.contains { $0.hasPrefix("allowed_networks[1]: not a network") }, "\(found)")
         #expect(found.contains { $0.hasPrefix("allowed_networks[2]: not a network") }, "\(found)")
+        #expect(problems(minimal + "\nallowed_networks: []\n").contains { $0.hasPrefix("allowed_networks: an empty list") })
+        #expect(problems(minimal + "\nallowed_networks: [\"::ffff:10.0.0.0/120\"]\n").contains { $0.hasPrefix("allowed_networks[0]: not a network") })
     }
 }
