@@ -211,6 +211,21 @@ else
 fi
 rc=$(ra stop); [ "$rc" = 0 ] || fail "lvsdr: stop after the failed start: rc $rc"
 
+# 7b. A changed config or binary parameter does not disown the running daemon: reload refuses
+#     (a restart applies it), monitor still sees it, and stop stops it (no second daemon).
+rc=$(ra start)
+pid=$(cat "$(run_dir)/pglvsd.pid" 2>/dev/null)
+printf 'placeholder\n' > "$work/other.yaml"
+rc_reload=$(ra reload config="$work/other.yaml")
+rc_monitor=$(ra monitor config="$work/other.yaml")
+rc_stop=$(ra stop config="$work/other.yaml")
+if [ "$rc" = 0 ] && [ "$rc_reload" = 1 ] && [ "$rc_monitor" = 0 ] && [ "$rc_stop" = 0 ] && [ -n "$pid" ] && ! alive "$pid"; then
+  pass "lvsdr: config changed since start: reload rc 1 (restart needed), monitor rc 0, stop stopped pid $pid"
+else
+  fail "lvsdr: config changed since start: start rc $rc, reload rc $rc_reload, monitor rc $rc_monitor, stop rc $rc_stop, pid $pid $(alive "$pid" && echo still alive)"
+  kill "$pid" 2>/dev/null
+fi
+
 # 8. A stale pid file naming another process: not running, and stop kills nothing.
 sleep 300 & others+=("$!"); sleeper=$!
 mkdir -p "$(run_dir)"; echo "$sleeper" > "$(run_dir)/pglvsd.pid"
