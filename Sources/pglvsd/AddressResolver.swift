@@ -26,6 +26,9 @@ final class AddressResolver: Sendable {
     private struct Answer {
         var address: IPAddress?
         var at: ContinuousClock.Instant
+        /// When a round last asked for the name: names nobody asks for any more are forgotten
+        /// (a writer cycling through application_names must not grow the cache for ever).
+        var asked: ContinuousClock.Instant
     }
 
     private struct State {
@@ -40,14 +43,19 @@ final class AddressResolver: Sendable {
     /// tried again sooner.
     private let freshFor: Duration
     private let failedFreshFor: Duration
+    private let forgetAfter: Duration
 
     init(lookup: @escaping Lookup = AddressResolver.systemLookup, maximumLookups: Int = 8,
-         freshFor: Duration = .seconds(30), failedFreshFor: Duration = .seconds(5)) {
+         freshFor: Duration = .seconds(30), failedFreshFor: Duration = .seconds(5), forgetAfter: Duration = .seconds(600)) {
         self.lookup = lookup
         self.maximumLookups = maximumLookups
         self.freshFor = freshFor
         self.failedFreshFor = failedFreshFor
+        self.forgetAfter = forgetAfter
     }
+
+    /// How many names the cache holds (for tests).
+    var cachedNames: Int { state.withLock { $0.answers.count } }
 
     /// The addresses of `names` as known after waiting at most `budget` for lookups this call
     /// starts; a name with no answer yet is absent.
@@ -62,6 +70,7 @@ final class AddressResolver: Sendable {
                     continue
                 }
                 guard AddressResolver.mayBeHostName(name.name) else { continue }
+                state.answers[name]?.asked = now
                 let answer = state.answers[name]
                 let fresh = answer.map { now - $0.at < ($0.address == nil ? failedFreshFor : freshFor) } ?? false
                 if !fresh, !state.running.contains(name), state.running.count < maximumLookups {
@@ -80,7 +89,7 @@ final class AddressResolver: Sendable {
                     let address = lookup(name.name, name.family)
                     self?.state.withLock { state in
                         state.running.remove(name)
-                        state.answers[name] = Answer(address: address ?? state.answers[name]?.address, at: .now)
+                        state.answers[name] = Answer(address: address ?? state.answers[name]?.address, at: .now, asked: .now)
                     }
                 }
             }
@@ -91,6 +100,7 @@ final class AddressResolver: Sendable {
             for name in names where known[name] == nil {
                 if let address = state.answers[name]?.address { known[name] = address }
             }
+            state.answers = state.answers.filter { now - $0.value.asked < forgetAfter }
         }
         return known
     }

@@ -33,6 +33,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private var afterDecision: (() -> Void)?
     private var maintenance: MaintenanceStore
     private let resolver = AddressResolver()
+    /// Whether the warning that candidates exceed the probe budget stands (logged once).
+    private var probeBudgetWarned = false
     /// The director's networks (for direct-routing services without allowed_networks).
     private var connectedNetworks = ConnectedNetworks.read()
     private let ipvs: IPVSClient
@@ -223,7 +225,12 @@ final class ReconcileLoop: @unchecked Sendable {
 
     private func probeBatch(_ endpoints: Set<SocketEndpoint>) {
         guard var current = round else { return }
-        let fresh = endpoints.subtracting(current.probed)
+        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: trackedEndpoints())
+        if left > 0 && !probeBudgetWarned {
+            logger.warning("\(left) candidate server(s) beyond \(ProbeBudget.maximumServers) are not probed (and cannot join)")
+        }
+        probeBudgetWarned = left > 0
+        let fresh = allowed.subtracting(current.probed)
         guard !fresh.isEmpty || current.pendingBatches == 0 && current.probed.isEmpty else { return }
         current.probed.formUnion(fresh)
         current.pendingBatches += 1

@@ -77,3 +77,32 @@ private func names(_ list: String...) -> Set<AddressResolver.Name> {
         #expect(fake.calls.withLock { $0 } == 2)
     }
 }
+
+@Suite struct AddressResolverMemoryTests {
+    /// A writer cycling through application_names must not grow the cache for ever: names no
+    /// round asks for any more are forgotten.
+    @Test func namesNoLongerAskedForAreForgotten() {
+        let fake = FakeResolver()
+        let resolver = AddressResolver(lookup: fake.lookup, forgetAfter: .milliseconds(50))
+        for round in 0..<20 {
+            _ = resolver.addresses(of: names("rotating\(round)"), within: .seconds(1))
+        }
+        usleep(100_000)
+        _ = resolver.addresses(of: names("db1"), within: .seconds(1))
+        #expect(resolver.cachedNames == 1)
+    }
+}
+
+@Suite struct ProbeBudgetTests {
+    /// Each probe holds a connection: a writer listing thousands of rows gets 256 probes, the
+    /// tracked servers first, the same ones round after round.
+    @Test func trackedServersKeepTheirProbesWithinTheBudget() {
+        let candidates = Set((1...300).map { SocketEndpoint(address: .v4(0x0A00_0000 + UInt32($0)), port: 5432) })
+        let tracked = Set([SocketEndpoint(address: .v4(0x0A00_0000 + 300), port: 5432)])
+        let (probed, left) = ProbeBudget.select(candidates, tracked: tracked)
+        #expect(probed.count == 256 && left == 44)
+        #expect(probed.isSuperset(of: tracked))
+        #expect(ProbeBudget.select(candidates, tracked: tracked).probed == probed)
+        #expect(ProbeBudget.select(Set(candidates.prefix(10)), tracked: []).left == 0)
+    }
+}
