@@ -17,6 +17,9 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
     public var addressSource: RealServerAddressSource
     /// Servers named in the configuration (the seed's method 2), checked by their own probe.
     public var staticRealServers: [String]
+    /// The addresses written literally in real_servers: the operator's word, which
+    /// allowed_networks does not bound (a listed host name resolves through DNS, and stays bounded).
+    public var listedAddresses: Set<IPAddress> { Set(staticRealServers.compactMap { IPAddress($0) }) }
     public var discovery: CandidateDiscovery
 
     /// The service's own address, which no real server may have (nil for a firewall mark).

@@ -349,7 +349,7 @@ final class ReconcileLoop: @unchecked Sendable {
         for plan in plans {
             // An address no real server may have is refused by the pool, never probed: a probe
             // hands the password to whoever answers there.
-            let listed = Set(plan.service.staticRealServers.compactMap { IPAddress($0) })
+            let listed = plan.service.listedAddresses
             for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address)
             where mayProbe(address, of: plan.service, listed: listed.contains(address)) {
                 endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
@@ -362,7 +362,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func trackedEndpoints() -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
-            let listed = Set(service.staticRealServers.compactMap { IPAddress($0) })
+            let listed = service.listedAddresses
             for server in trackers[service.name]?.servers.values ?? [:].values
             where server.status != .out && mayProbe(server.endpoint.address, of: service, listed: listed.contains(server.endpoint.address)) {
                 endpoints.insert(server.endpoint)
@@ -371,8 +371,7 @@ final class ReconcileLoop: @unchecked Sendable {
         return endpoints
     }
 
-    /// `listed`: an address the operator wrote in real_servers (a literal; a listed host name
-    /// resolves through DNS, which is no operator's word, and stays bounded).
+    /// `listed`: one of the service's `listedAddresses`.
     private func mayProbe(_ address: IPAddress, of service: VirtualServiceConfiguration, listed: Bool) -> Bool {
         RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
                                        allowedNetworks: listed ? nil : allowedNetworks(for: service),
