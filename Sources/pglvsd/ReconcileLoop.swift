@@ -54,6 +54,7 @@ final class ReconcileLoop: @unchecked Sendable {
     /// Each service's desired members last cycle: a kernel change needed while they stayed the
     /// same is drift (someone edited the table by hand).
     private var lastMembers: [String: [PoolMember]] = [:]
+    private var lastWarnings: [String: Set<String>] = [:]
     private var cycleFailed = false
     private var lastWriterAddress: String?
     private var cycles = 0
@@ -692,7 +693,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 if let reason = transition.reason { metadata["reason"] = "\(reason)" }
                 serviceLogger.info("\(transition)", metadata: metadata)
             }
-            for warning in result.warnings { serviceLogger.warning("\(warning)") }
+            logWarningChanges(configured.name, result.warnings, serviceLogger)
             logExclusionChanges(configured.name, result.exclusions, serviceLogger)
 
             let operations = PoolReconciliation.plan(service: configured.service, members: result.members,
@@ -742,6 +743,18 @@ final class ReconcileLoop: @unchecked Sendable {
         case .addService, .editService:
             return [:]
         }
+    }
+
+    /// Logs a pool warning (below min_pool, no fallback) when it starts or its text changes, and
+    /// once when it clears: a director whose writer is away for minutes logs two lines, not one
+    /// per round. `pglvsd status` and the metrics show a warning for as long as it holds.
+    private func logWarningChanges(_ service: String, _ warnings: [String], _ serviceLogger: Logger) {
+        let previous = lastWarnings[service] ?? []
+        for warning in warnings where !previous.contains(warning) { serviceLogger.warning("\(warning)") }
+        if warnings.isEmpty, !previous.isEmpty {
+            serviceLogger.info("pool warning cleared: \(previous.sorted().joined(separator: "; "))")
+        }
+        lastWarnings[service] = Set(warnings)
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.

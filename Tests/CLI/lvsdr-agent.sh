@@ -47,6 +47,7 @@ case $1 in
   run)
     echo $$ >> "$stub/run.pids"
     [ "${STUB_IGNORE_TERM:-}" = 1 ] && trap '' TERM
+    trap 'echo $$ >> "$stub/hups"' HUP
     while :; do sleep 0.1; done ;;
 esac
 EOF
@@ -226,6 +227,27 @@ else
   kill "$pid" 2>/dev/null
 fi
 
+# 7c. Pacemaker 2.1 reloads an OCF 1.1 agent's parameters through reload-agent, and only those
+#     marked reloadable: the weights change by SIGHUP, the daemon (and its pool) stays; vip, port,
+#     config and binary are a restart.
+metadata=$(ra meta-data >/dev/null; cat "$work/agent.out")
+reloadable=$(xmllint --xpath '//parameter[@reloadable="1"]/@name' - <<<"$metadata" 2>/dev/null | tr -s ' \n' ' ')
+has_action=$(xmllint --xpath 'count(//actions/action[@name="reload-agent"])' - <<<"$metadata" 2>/dev/null)
+rc=$(ra start)
+pid=$(cat "$(run_dir)/pglvsd.pid" 2>/dev/null)
+rc_reload=$(ra reload-agent default_weight=0 'weight_of_realservers=node1,1 node2,1')
+pid_after=$(cat "$(run_dir)/pglvsd.pid" 2>/dev/null)
+wait_hup() { for _ in $(seq 50); do grep -qx "$pid" "$work/stub/hups" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+if [ "$has_action" = 1 ] && [[ $reloadable == *'"weight_of_realservers"'* ]] && [[ $reloadable == *'"default_weight"'* ]] \
+   && [[ $reloadable != *'"vip"'* ]] && [[ $reloadable != *'"port"'* ]] && [[ $reloadable != *'"config"'* ]] && [[ $reloadable != *'"binary"'* ]] \
+   && [ "$rc" = 0 ] && [ "$rc_reload" = 0 ] && [ -n "$pid" ] && [ "$pid_after" = "$pid" ] && alive "$pid" && wait_hup \
+   && grep -q "node1" "$(run_dir)/pglvsd.yaml"; then
+  pass "lvsdr: reload-agent (OCF 1.1) with new weights: rc 0, SIGHUP to pid $pid, which keeps running; reloadable:$reloadable"
+else
+  fail "lvsdr: reload-agent: action declared $has_action, reloadable:$reloadable; start rc $rc, reload-agent rc $rc_reload, pid $pid -> $pid_after, HUPs: $(cat "$work/stub/hups" 2>/dev/null)"
+fi
+rc=$(ra stop); [ "$rc" = 0 ] || fail "lvsdr: stop after reload-agent: rc $rc"
+
 # 8. A stale pid file naming another process: not running, and stop kills nothing.
 sleep 300 & others+=("$!"); sleeper=$!
 mkdir -p "$(run_dir)"; echo "$sleeper" > "$(run_dir)/pglvsd.pid"
@@ -247,9 +269,9 @@ else
 fi
 rc=$(INSTANCE=lvsdr-other ra stop vip=10.0.0.201); [ "$rc" = 0 ] || fail "lvsdr: stop of lvsdr-other: rc $rc"
 
-# 9. ocf-tester's sequence against the stub.
+# 9. ocf-tester's sequence against the stub (ocf-tester-ocf11: Debian 12's DTD predates OCF 1.1).
 if command -v ocf-tester >/dev/null; then
-  if HA_RSCTMP="$work/rsctmp" ocf-tester -n lvsdr-tester -o vip=10.0.0.202 -o port=5432 \
+  if HA_RSCTMP="$work/rsctmp" "$root/Tests/CLI/ocf-tester-ocf11" -n lvsdr-tester -o vip=10.0.0.202 -o port=5432 \
        -o "writer_conninfo=host=10.0.0.100 dbname=postgres user=pglvsd" -o binary="$work/bin/pglvsd" \
        -o state_directory="$work/state" -o logfile="$work/log/ocf-tester" "$agent" > "$work/agent.out" 2>&1; then
     pass "lvsdr: ocf-tester: $(tail -1 "$work/agent.out")"

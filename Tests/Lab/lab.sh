@@ -4,6 +4,8 @@
 #   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
 #   Tests/Lab/lab.sh seed   the seed's story through the resource agents lvsdr and lvsdr-realsvr
 #   Tests/Lab/lab.sh systemd  the Debian package under real systemd 252 and journald (PID 1)
+#   Tests/Lab/lab.sh pacemaker  the seed's cluster under real Corosync 3 and Pacemaker 2.1, with
+#                           the package's agents (LAB_PACEMAKER_UNTIL=N stops after scenario N)
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
 #   Tests/Lab/lab.sh bench  the IPVS benchmark (run through Benchmarks/ipvs/run.sh)
 #
@@ -14,12 +16,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|seed|systemd|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, systemd, demo or bench)" >&2; exit 2; }
-# Scenarios that boot real systemd as PID 1, and what they install.
+scenario=${1:?usage: lab.sh test|seed|systemd|pacemaker|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, systemd, pacemaker, demo or bench)" >&2; exit 2; }
+# Scenarios that install the package: under real systemd as PID 1, or in a throw-away root.
 boot=plain
-if [ "$scenario" = systemd ]; then
-  boot=systemd
+case $scenario in
+  systemd) boot=systemd ;;
+  # Three cluster nodes with PostgreSQL, Corosync and Pacemaker need more memory and time.
+  pacemaker) boot=overlay; : "${LAB_MEM:=3G}" "${LAB_TIMEOUT:=2400}" ;;
+esac
+if [ "$boot" != plain ]; then
   deb=${PGLVSD_DEB:-$(ls -t "$root"/dist/pglvsd_*.deb 2>/dev/null | head -1)}
   [ -s "$deb" ] || { echo "lab.sh: scenario '$scenario' installs the Debian package: run scripts/package first (or set PGLVSD_DEB)" >&2; exit 2; }
   deb=$(readlink -f "$deb")
@@ -48,7 +54,7 @@ timeout --kill-after=10 "${LAB_TIMEOUT:-600}" env LD_PRELOAD="$out/uml-xstate.so
   init="$here/guest/init.sh" \
   con=null con0=fd:0,fd:1 \
   LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
-  LAB_BOOT="$boot" PGLVSD_DEB="${deb:-}" \
+  LAB_BOOT="$boot" PGLVSD_DEB="${deb:-}" LAB_PACEMAKER_UNTIL="${LAB_PACEMAKER_UNTIL:-8}" \
   LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 30 ))}" \
   </dev/null 2>&1 | stdbuf -oL tr -d '\r'
 uml_status=${PIPESTATUS[0]}

@@ -1,31 +1,11 @@
 #!/bin/bash
 # First stage of a lab under real systemd (exec'd by init.sh as PID 1, modules loaded): a
-# throw-away root, then systemd 252 as PID 1 with journald, and the scenario as a unit.
-#
-# The host's filesystem is the guest's root and writable: everything systemd, dpkg and the
-# scenario write goes to an overlay whose upper layer is a tmpfs, so the host stays untouched.
-# Only the results directory ($LAB_OUT) is the host's own, bind-mounted in.
+# throw-away root (overlay-root.sh), then systemd 252 as PID 1 with journald, and the scenario
+# as a unit.
 set -u
-new=/mnt/root
-
-boot_failed() {
-  echo "lab: systemd boot: $*"
-  echo 1 > "$LAB_OUT/exit-code"
-  sync
-  halt -f
-}
-
-insmod "/usr/lib/uml/modules/$(uname -r)/kernel/fs/overlayfs/overlay.ko" || boot_failed "insmod overlay"
-# (A tmpfs over /mnt inside the guest: nothing is created on the host.)
-mount -t tmpfs -o size="${LAB_OVERLAY_SIZE:-1200m}",mode=0755 lab-layers /mnt || boot_failed "tmpfs"
-mkdir -p /mnt/upper /mnt/work "$new"
-mount -t overlay lab-root -o lowerdir=/,upperdir=/mnt/upper,workdir=/mnt/work "$new" \
-  || boot_failed "overlay mount"
-mount --bind "$LAB_OUT" "$new$LAB_OUT" || boot_failed "bind $LAB_OUT"
-
-# The host is a container: with /.dockerenv systemd believes it is one too and ends in rescue;
-# Docker's policy-rc.d forbids maintainer scripts to start services. The guest is a machine.
-rm -f "$new/.dockerenv" "$new/usr/sbin/policy-rc.d"
+source "$LAB_DIR/overlay-root.sh"
+prepare_overlay_root
+new=$OVERLAY_ROOT
 
 # Nothing enabled on the host starts here (PostgreSQL, timers, getty): only journald, D-Bus
 # (systemd-analyze security asks PID 1 over it) and the scenario. Units themselves stay, so the
@@ -62,16 +42,6 @@ printf '[Manager]\nDefaultEnvironment=GLIBC_TUNABLES=%s\n' "$GLIBC_TUNABLES" > "
 
 # No generators (fstab, getty, the host's SysV scripts): the lab's units are all there is.
 mkdir -p "$new/etc/lab-no-generators"
-# modprobe from a unit (ExecStartPre) finds the UML kernel's modules.
-mkdir -p "$new/usr/lib/modules"
-ln -sfn "../uml/modules/$(uname -r)" "$new/usr/lib/modules/$(uname -r)"
-
-umount /run/netns 2>/dev/null; umount /run 2>/dev/null
-mount --move /proc "$new/proc" || boot_failed "move /proc"
-mount --move /sys "$new/sys" || boot_failed "move /sys"
-cd "$new" || boot_failed "cd $new"
-mkdir -p oldroot
-pivot_root . oldroot || boot_failed "pivot_root"
-umount -l /oldroot
+pivot_to_overlay_root
 exec env -i GLIBC_TUNABLES="$GLIBC_TUNABLES" SYSTEMD_GENERATOR_PATH=/etc/lab-no-generators SYSTEMD_ENVIRONMENT_GENERATOR_PATH=/etc/lab-no-generators \
   PATH=/usr/sbin:/usr/bin:/sbin:/bin /lib/systemd/systemd

@@ -13,8 +13,9 @@ finish() {
   halt -f
 }
 
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
+# (A second pass, inside a throw-away root, finds /proc, /sys and the modules in place.)
+mountpoint -q /proc || mount -t proc proc /proc
+mountpoint -q /sys || mount -t sysfs sysfs /sys
 mount -t tmpfs -o size=1200m tmpfs /run
 mkdir -p /run/netns /run/lab
 
@@ -36,10 +37,10 @@ done
 ip link set lo up
 
 # A scenario that needs real systemd and journald gets them as PID 1 (boot-systemd.sh), and
-# runs as a unit of theirs.
-if [ "${LAB_BOOT:-}" = systemd ]; then
-  exec bash "$LAB_DIR/boot-systemd.sh"
-fi
+# runs as a unit of theirs; one that installs packages runs in a throw-away root (boot-overlay.sh).
+case "${LAB_BOOT:-}" in
+  systemd|overlay) exec bash "$LAB_DIR/boot-$LAB_BOOT.sh" ;;
+esac
 
 if [ -f "$LAB_DIR/scenario-$LAB_SCENARIO.sh" ]; then
   # A scenario that hangs still ends, with what the kernel and the daemon were doing.

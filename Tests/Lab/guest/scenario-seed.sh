@@ -79,7 +79,7 @@ LVSDR_PARAMS=(vip="$READER_VIP" port="$READ_PORT" "virtual_service_options=-s rr
 
 ocf_tester_args=(-n lvsdr-tester -o vip=10.0.0.201 -o port=5432 -o "writer_conninfo=$CONNINFO" -o password_file="$LAB/password"
   -o binary="$PGLVSD" -o state_directory="$LAB/state" -o logfile="$LAB/ocf-tester")
-ocf-tester "${ocf_tester_args[@]}" "$AGENTS/lvsdr" > "$LAB/ocf-tester-lvsdr.log" 2>&1 \
+"$LAB_DIR/../../CLI/ocf-tester-ocf11" "${ocf_tester_args[@]}" "$AGENTS/lvsdr" > "$LAB/ocf-tester-lvsdr.log" 2>&1 \
   || fail "ocf-tester lvsdr: $(cat "$LAB/ocf-tester-lvsdr.log")"
 ipvsadm -Ln | grep -q "10.0.0.201:5432" && fail "ocf-tester's lvsdr left its virtual service behind: $(ipvsadm -Ln)"
 pass "ocf-tester: $(tail -1 "$LAB/ocf-tester-lvsdr.log") (and its stop removed TCP 10.0.0.201:5432)"
