@@ -568,6 +568,7 @@ final class ReconcileLoop: @unchecked Sendable {
         for service in old.virtualServices where kept[service.name] != service.service.key {
             trackers[service.name] = nil
             summaries[service.name] = nil
+            lastWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }
         if loaded.pollInterval != old.pollInterval { schedule() }
@@ -750,11 +751,10 @@ final class ReconcileLoop: @unchecked Sendable {
     /// per round. `pglvsd status` and the metrics show a warning for as long as it holds.
     private func logWarningChanges(_ service: String, _ warnings: [String], _ serviceLogger: Logger) {
         let previous = lastWarnings[service] ?? []
+        let current = Set(warnings)
         for warning in warnings where !previous.contains(warning) { serviceLogger.warning("\(warning)") }
-        if warnings.isEmpty, !previous.isEmpty {
-            serviceLogger.info("pool warning cleared: \(previous.sorted().joined(separator: "; "))")
-        }
-        lastWarnings[service] = Set(warnings)
+        for cleared in previous.subtracting(current).sorted() { serviceLogger.info("pool warning cleared: \(cleared)") }
+        lastWarnings[service] = current
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.

@@ -241,10 +241,19 @@ wait_hup() { for _ in $(seq 50); do grep -qx "$pid" "$work/stub/hups" 2>/dev/nul
 if [ "$has_action" = 1 ] && [[ $reloadable == *'"weight_of_realservers"'* ]] && [[ $reloadable == *'"default_weight"'* ]] \
    && [[ $reloadable != *'"vip"'* ]] && [[ $reloadable != *'"port"'* ]] && [[ $reloadable != *'"config"'* ]] && [[ $reloadable != *'"binary"'* ]] \
    && [ "$rc" = 0 ] && [ "$rc_reload" = 0 ] && [ -n "$pid" ] && [ "$pid_after" = "$pid" ] && alive "$pid" && wait_hup \
-   && grep -q "node1" "$(run_dir)/pglvsd.yaml"; then
+   && grep -qx '    default_weight: 0' "$(run_dir)/pglvsd.yaml" && grep -qx '      "node1": 1' "$(run_dir)/pglvsd.yaml"; then
   pass "lvsdr: reload-agent (OCF 1.1) with new weights: rc 0, SIGHUP to pid $pid, which keeps running; reloadable:$reloadable"
 else
   fail "lvsdr: reload-agent: action declared $has_action, reloadable:$reloadable; start rc $rc, reload-agent rc $rc_reload, pid $pid -> $pid_after, HUPs: $(cat "$work/stub/hups" 2>/dev/null)"
+fi
+# The same parameters again: nothing to apply, no SIGHUP.
+hups=$(wc -l < "$work/stub/hups" 2>/dev/null)
+rc_again=$(ra reload-agent default_weight=0 'weight_of_realservers=node1,1 node2,1')
+sleep 0.3
+if [ "$rc_again" = 0 ] && [ "$(wc -l < "$work/stub/hups" 2>/dev/null)" = "$hups" ]; then
+  pass "lvsdr: reload-agent with unchanged parameters: rc 0, no SIGHUP"
+else
+  fail "lvsdr: reload-agent with unchanged parameters: rc $rc_again, HUPs $hups -> $(wc -l < "$work/stub/hups" 2>/dev/null)"
 fi
 rc=$(ra stop); [ "$rc" = 0 ] || fail "lvsdr: stop after reload-agent: rc $rc"
 

@@ -23,7 +23,7 @@ boot=plain
 case $scenario in
   systemd) boot=systemd ;;
   # Three cluster nodes with PostgreSQL, Corosync and Pacemaker need more memory and time.
-  pacemaker) boot=overlay; : "${LAB_MEM:=3G}" "${LAB_TIMEOUT:=2400}" ;;
+  pacemaker) boot=overlay; : "${LAB_MEM:=3G}" "${LAB_TIMEOUT:=3000}" ;;
 esac
 if [ "$boot" != plain ]; then
   deb=${PGLVSD_DEB:-$(ls -t "$root"/dist/pglvsd_*.deb 2>/dev/null | head -1)}
@@ -55,7 +55,7 @@ timeout --kill-after=10 "${LAB_TIMEOUT:-600}" env LD_PRELOAD="$out/uml-xstate.so
   con=null con0=fd:0,fd:1 \
   LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
   LAB_BOOT="$boot" PGLVSD_DEB="${deb:-}" LAB_PACEMAKER_UNTIL="${LAB_PACEMAKER_UNTIL:-8}" \
-  LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 30 ))}" \
+  LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 90 ))}" \
   </dev/null 2>&1 | stdbuf -oL tr -d '\r'
 uml_status=${PIPESTATUS[0]}
 set -e

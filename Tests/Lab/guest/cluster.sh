@@ -96,6 +96,8 @@ pgsql_status() { on_node "${2:-1}" crm_attribute -l reboot -N "node$1" -n "$PGSQ
 # node_online_seen_by A N: node A's Pacemaker sees node N online.
 node_online_seen_by() { on_node "$1" crm_mon -1 2>/dev/null | grep -Eq "Online: \[.* node$2( |\])"; }
 node_offline_seen_by() { ! node_online_seen_by "$@"; }
+# postgres_on N: PostgreSQL runs on node N (its postmaster.pid exists; no fork, no Pacemaker call).
+postgres_on() { [ -e "$(node_path "$1" "$NODE_PGDATA/postmaster.pid")" ]; }
 # lvsdr_pid N: the pid of the pglvsd that the lvsdr agent started on node N.
 lvsdr_pid() { cat "$(node_path "$1" /run/resource-agents/pglvsd-lvsdr/pglvsd.pid)" 2>/dev/null; }
 
@@ -114,8 +116,20 @@ cluster_is_up() {
 # the lab, each because UML runs three nodes on one slow-forking CPU: operation timeouts of 300 s
 # (the pgsql agent forks hundreds of processes per action), pgsql monitors every 8 s (7 s
 # promoted) instead of 4 s (3 s), xlog_check_count 1 instead of 3 (each check is a monitor of
-# ~30 s here; with synchronous replication the sync standby has every commit anyway), and
+# ~30 s here, and nothing writes during the lab's failovers: every standby has the same WAL), and
 # load-threshold 3000% so Pacemaker does not throttle.
+#
+# One change to the seed's constraints, for a race this lab found: the seed colocates
+# lvsdr-realsvr with unpromoted pgsql instances, so nothing orders the reader VIP on a replica's
+# lo against its PostgreSQL. A replica that lost quorum had lvsdr-realsvr stopped (VIP gone from
+# lo) while PostgreSQL still streamed; when its link came back the director pooled it again and
+# every read sent there timed out (16 failed reads, 35 s) until Pacemaker finished stopping and
+# restarting it. Here lvsdr-realsvr runs on every node and starts before PostgreSQL on the same
+# node (interleaved), so PostgreSQL is stopped before the VIP leaves lo and never streams without
+# it. The order is Optional: it orders the two whenever both act in one transition (start, quorum
+# loss, rejoin), but a failed lvsdr-realsvr is recovered alone and never restarts or stops the
+# primary (Mandatory would: a VIP flushed from lo would become a write outage). On the primary
+# the VIP on lo takes no packet unless fallback_to_primary sends it reads, which need it there.
 cib_configuration() {
   local op_timeout=300s
   cat <<XML
@@ -162,6 +176,7 @@ cib_configuration() {
         <nvpair id="msPostgresql-clone-node-max" name="clone-node-max" value="1"/>
         <nvpair id="msPostgresql-notify" name="notify" value="true"/>
         <nvpair id="msPostgresql-migration-threshold" name="migration-threshold" value="3"/>
+        <nvpair id="msPostgresql-interleave" name="interleave" value="true"/>
       </meta_attributes>
       <primitive id="$PGSQL_RESOURCE" class="ocf" provider="heartbeat" type="pgsql">
         <instance_attributes id="pgsql-params">
@@ -232,7 +247,7 @@ cib_configuration() {
     <rsc_order id="ord-promote-vip-slave" first="msPostgresql" first-action="promote" then="vip-slave" then-action="start" symmetrical="false" kind="Mandatory"/>
     <rsc_order id="ord-stop-vip-slave" first="msPostgresql" first-action="stop" then="vip-slave" then-action="stop" symmetrical="false" kind="Optional"/>
     <rsc_colocation id="col-lvsdr" rsc="lvsdr" with-rsc="vip-slave" score="INFINITY"/>
-    <rsc_colocation id="col-realsvr" rsc="lvsdr-realsvr-clone" with-rsc="msPostgresql" with-rsc-role="Unpromoted" score="INFINITY"/>
+    <rsc_order id="ord-realsvr-pgsql" first="lvsdr-realsvr-clone" first-action="start" then="msPostgresql" then-action="start" kind="Optional"/>
     <rsc_order id="ord-restart-vip-slave" first="vip-slave" first-action="stop" then="vip-slave" then-action="start" symmetrical="false" kind="Optional"/>
     <rsc_order id="ord-restart-vip-master" first="vip-master" first-action="stop" then="vip-master" then-action="start" symmetrical="false" kind="Optional"/>
     <rsc_order id="ord-realsvr-lvsdr" first="lvsdr-realsvr-clone" first-action="start" then="lvsdr" then-action="start" symmetrical="false" kind="Optional"/>
@@ -362,13 +377,20 @@ reads_reach() {
     [ "$(awk -v from="$from" -v node="$node" '$1 >= from && $2 == "ok" && $3 == node && $4 == "true"' "$LAB/reads" | wc -l)" -ge 2 ] || return 1
   done
 }
+# read_outage T1 T2: the longest time in [T1, T2] without a successful read (from T1, between
+# successes, and up to T2), in seconds: what a reading application saw of the fault.
+read_outage() {
+  awk -v from="$1" -v to="$2" '$2 == "ok" && $1 >= from && $1 <= to { if ($1 - last > worst) worst = $1 - last; last = $1 }
+      BEGIN { last = from } END { if (to - last > worst) worst = to - last; printf "%.1f", worst }' "$LAB/reads"
+}
 # first_read_after T: when the first successful read started after T.
 first_ok_read_after() { awk -v from="$1" '$1 >= from && $2 == "ok" { print $1; exit }' "$LAB/reads"; }
 
 # pool_gaps_with_director_in_place T1 T2: timeline moments in [T1, T2) when the reader service
 # had no weighted server while the director - the node with the reader service, which the
-# client's ARP entry for the reader VIP names - was still the one of T1 (after a move, a new
-# director's first seconds are the move's cost, reported as failed reads instead).
+# client's ARP entry for the reader VIP names - was still the one of T1 (after a move to another
+# node, a new director's first seconds are the move's cost, reported as failed reads instead).
+# Prints "no director at T1" when there was none to stay put.
 pool_gaps_with_director_in_place() {
   awk -v from="$1" -v to="$2" '{
       n = split($0, parts, " \\| ")
@@ -376,12 +398,13 @@ pool_gaps_with_director_in_place() {
       split(parts[3], v, " "); vip = v[2]
       weighted = 0
       for (i = 4; i <= n; i++) { split(parts[i], f, " "); if (f[2] + 0 > 0) weighted++ }
-      placed = (director ~ /^[0-9]$/ && director == vip) ? director : "-"
-      if ($1 < from) { before = placed; next }
+      if ($1 < from) { origin = (director ~ /^[0-9]$/ && director == vip) ? director : ""; next }
       if ($1 >= to) exit
-      if (!started) { started = 1; origin = before }
-      if (placed != origin) moved = 1
-      if (!moved && placed != "-" && weighted == 0) print $1
+      if (!started) { started = 1; if (origin == "") { print "no director at " from; exit } }
+      # Only another node holding the service counts as a move; a moment without one (an ARP
+      # entry being refreshed, a director stopping) does not end the check.
+      if (director ~ /^[0-9]$/ && director != origin) moved = 1
+      if (!moved && director == origin && weighted == 0) print $1
     }' "$LAB/pool-timeline"
 }
 
@@ -395,8 +418,9 @@ diagnostics() {
   local n
   for n in 1 2 3; do
     [ -n "${NODE_PID[$n]:-}" ] || continue
-    echo "--- node$n: crm_mon -1 -A -f -r ---"; timeout 20 nsenter -t "${NODE_PID[$n]}" -m -u -n -p -- crm_mon -1 -A -f -r 2>&1 | head -n 60
+    echo "--- node$n: crm_mon -1 -A -f -r ---"; timeout 8 nsenter -t "${NODE_PID[$n]}" -m -u -n -p -- crm_mon -1 -A -f -r 2>&1 | head -n 60
     echo "--- node$n: kernel table (ipvsadm -Ln) ---"; ip netns exec "node$n" ipvsadm -Ln 2>&1
+    echo "--- node$n: addresses ---"; ip -n "node$n" -br addr 2>&1
     echo "--- node$n: pglvsd log (lvsdr) ---"; tail -n 40 "$(node_path "$n" /var/log/pglvsd-lvsdr.log)" 2>/dev/null
     echo "--- node$n: PostgreSQL log ---"; tail -n 25 "$(node_path "$n" "$NODE_PGLOG")" 2>/dev/null
     echo "--- node$n: Pacemaker log (warnings and errors) ---"
@@ -404,6 +428,7 @@ diagnostics() {
     echo "--- node$n: Corosync log ---"; tail -n 10 "$(node_path "$n" /var/log/corosync/corosync.log)" 2>/dev/null
   done
   echo "--- node4: PostgreSQL log ---"; tail -n 20 "$LAB/node4/postgres.log" 2>/dev/null
+  echo "--- client: ARP table ---"; ip -n client neigh 2>&1
   echo "======================="
 }
 

@@ -44,7 +44,8 @@ esac
 
 if [ -f "$LAB_DIR/scenario-$LAB_SCENARIO.sh" ]; then
   # A scenario that hangs still ends, with what the kernel and the daemon were doing.
-  timeout --kill-after=10 "${LAB_SCENARIO_TIMEOUT:-1200}" bash "$LAB_DIR/scenario-$LAB_SCENARIO.sh"
+  # SIGTERM first: a scenario that traps it prints its diagnostics within the minute after.
+  timeout --kill-after=60 "${LAB_SCENARIO_TIMEOUT:-1200}" bash "$LAB_DIR/scenario-$LAB_SCENARIO.sh"
   status=$?
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
     echo "lab: scenario $LAB_SCENARIO timed out after ${LAB_SCENARIO_TIMEOUT:-1200}s"
