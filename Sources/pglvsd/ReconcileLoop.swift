@@ -394,7 +394,7 @@ final class ReconcileLoop: @unchecked Sendable {
             publishMetrics(lastCycleSeconds: now - started)
         }
         let report = writerView(writerOutcome)
-        let marks = loadMaintenance()
+        let (marks, marksUnreadable) = loadMaintenance()
         let plans = roundPlans ?? plans(for: report)
         cycleFailed = false
         // One dump of the kernel's services per cycle serves every configured service.
@@ -411,7 +411,7 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         for (service, rows, statics) in plans {
             reconcile(service, current: kernelServices[service.service.key], rows: rows, writerAvailable: report != nil,
-                      statics: statics, probes: probes, marks: marks,
+                      statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
                       primary: report?.serverAddress.flatMap { IPAddress($0) })
         }
         reportToServiceManager()
@@ -510,7 +510,9 @@ final class ReconcileLoop: @unchecked Sendable {
             let serving = members.filter { $0.weight > 0 }.count
             return "\(service.name) \(serving)/\(members.count) serving"
         }
-        return pools.joined(separator: ", ") + "; writer " + (writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)")
+        let writer = writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)"
+        return pools.joined(separator: ", ") + "; writer " + writer
+            + (maintenanceProblem == nil ? "" : "; maintenance marks unreadable (no server joins)")
     }
 
     /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
@@ -625,16 +627,23 @@ final class ReconcileLoop: @unchecked Sendable {
         logger.warning("\(problem); keeping the read pools, minus servers whose own probe fails")
     }
 
-    private func loadMaintenance() -> [String: MaintenanceMode] {
+    /// The operators' marks, or why they are unknown: a file that cannot be read at start
+    /// (the store serves the last marks read after that) fails closed. Any server might be
+    /// drained then, so none joins or returns until it can be read (PoolTracker); servers in
+    /// the pool keep their place.
+    private func loadMaintenance() -> (marks: [String: MaintenanceMode], unreadable: String?) {
         do {
             let marks = try maintenance.load()
+            if maintenanceProblem != nil { logger.notice("\(maintenance.path) can be read: servers may join the pool again") }
             maintenanceProblem = nil
-            return marks
+            return (marks, nil)
         } catch {
             let problem = "cannot read \(maintenance.path): \(error)"
-            if problem != maintenanceProblem { logger.error("\(problem); ignoring maintenance marks") }
+            if problem != maintenanceProblem {
+                logger.error("\(problem); no marks were ever read, so no server joins or returns to the pool until it can be read (it might be drained)")
+            }
             maintenanceProblem = problem
-            return [:]
+            return ([:], "\(error)")
         }
     }
 
@@ -659,7 +668,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func reconcile(_ configured: VirtualServiceConfiguration, current: VirtualService?,
                            rows: [ReplicaObservation], writerAvailable: Bool,
                            statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
-                           marks: [String: MaintenanceMode], primary: IPAddress?) {
+                           marks: [String: MaintenanceMode], marksUnreadable: String?, primary: IPAddress?) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
@@ -672,7 +681,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 probes: probes, staticCandidates: statics, discovery: configured.discovery,
                 connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
                                         uniquingKeysWith: { first, _ in first }),
-                maintenance: marks,
+                maintenance: marks, maintenanceUnreadable: marksUnreadable,
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
                 virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured))
             let result = tracker.cycle(input, policy: configured.policy)
