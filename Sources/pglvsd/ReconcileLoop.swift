@@ -114,7 +114,18 @@ final class ReconcileLoop: @unchecked Sendable {
     func start() {
         queue.async {
             self.logAllowedNetworks()
+            self.checkWatchdog()
             self.schedule()
+        }
+    }
+
+    /// A WatchdogSec shorter than this configuration's longest gap between keep-alives (plus a
+    /// second for the decision's own work) can restart a daemon that is only slow: say so.
+    private func checkWatchdog() {
+        guard let microseconds = ServiceManager.watchdogIntervalMicroseconds else { return }
+        let needed = CycleBudget.longestWatchdogGapMilliseconds(configuration) + 1000
+        if Int(clamping: microseconds / 1000) < needed {
+            logger.warning("the service manager's watchdog (\(microseconds / 1000)ms) is shorter than the \(needed)ms this configuration may take between keep-alives; raise WatchdogSec or lower the timeouts")
         }
     }
 
@@ -200,6 +211,10 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         fastTimer?.cancel()
         fastTimer = nil
+        // A round starts only once the one before it has decided: the loop is progressing. The
+        // keep-alive here, and the one at the decision, bound the gap by the longer of a poll
+        // interval and one round (CycleBudget) rather than their sum.
+        if !dryRun { ServiceManager.notify(.watchdog) }
         round = Round(started: now, urgent: urgent)
         // An answer from a writer a reload has replaced ("channel closed") is no news about the
         // writer: it must not make the round run fail-static.
@@ -397,6 +412,10 @@ final class ReconcileLoop: @unchecked Sendable {
         let (marks, marksUnreadable) = loadMaintenance()
         let plans = roundPlans ?? plans(for: report)
         cycleFailed = false
+        // The kernel calls share one budget: a kernel that stops answering costs the cycle that
+        // once, not the receive timeout per request; what is left waits for the next cycle.
+        ipvs.timeBudget = .milliseconds(CycleBudget.kernelMilliseconds)
+        defer { ipvs.timeBudget = nil }
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
         do {
@@ -544,6 +563,7 @@ final class ReconcileLoop: @unchecked Sendable {
         let networks = ConnectedNetworks.read()
         if !networks.isEmpty { connectedNetworks = networks }
         logAllowedNetworks()
+        checkWatchdog()
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {
             writer.close()
