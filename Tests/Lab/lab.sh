@@ -2,6 +2,8 @@
 # Boots the User-Mode Linux lab (a real kernel with IPVS) and runs one scenario inside it.
 #
 #   Tests/Lab/lab.sh test   the end-to-end assertions; exit status is the scenario's
+#   Tests/Lab/lab.sh chaos  faults against a running daemon: reload storm, frozen writer and
+#                           replica, dead DNS, SIGKILL mid-apply, kernel errors; watchdog gaps
 #   Tests/Lab/lab.sh seed   the seed's story through the resource agents lvsdr and lvsdr-realsvr
 #   Tests/Lab/lab.sh systemd  the Debian package under real systemd 252 and journald (PID 1)
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
@@ -14,8 +16,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|seed|systemd|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, seed, systemd, demo or bench)" >&2; exit 2; }
+scenario=${1:?usage: lab.sh test|chaos|seed|systemd|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, chaos, seed, systemd, demo or bench)" >&2; exit 2; }
 # Scenarios that boot real systemd as PID 1, and what they install.
 boot=plain
 if [ "$scenario" = systemd ]; then
