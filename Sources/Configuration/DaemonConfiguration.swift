@@ -43,11 +43,9 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     public static let minimumPollInterval = 100
     public static let defaultProbeTimeout = ConfigDuration(milliseconds: 500)
     public static let minimumTimeout = 50
-    // systemd's watchdog (WatchdogSec=10s in the unit) hears WATCHDOG=1 once per decision. The
-    // next decision comes at most a poll interval later plus one round: the writer's full
-    // timeout (its first answer) and then the probes of the rows it named. These bounds keep
-    // that under 5s + 2s + 1s = 8s, and leave 2s for name resolution, netlink and the decision
-    // itself; fast_poll_interval is never longer than poll_interval.
+    // systemd's watchdog (WatchdogSec=10s in the unit) hears WATCHDOG=1 when a round starts and
+    // when it decides: these bounds keep the longest gap at 7s (CycleBudget), leaving 3s for
+    // the decision's own computing; fast_poll_interval is never longer than poll_interval.
     public static let maximumPollInterval = 5_000
     public static let maximumWriterTimeout = 2_000
     public static let maximumProbeTimeout = 1_000

@@ -16,6 +16,16 @@ public final class IPVSClient {
     private let portID: UInt32
     private var sequence: UInt32
     private let receiveBuffer: UnsafeMutableRawBufferPointer
+    private let receiveTimeoutMilliseconds: Int
+    /// What SO_RCVTIMEO is set to now.
+    private var socketTimeoutMilliseconds = 0
+
+    /// While set, what is left of the caller's time for a batch of requests (the daemon's
+    /// cycle): each request's own time is taken off it, no reply is waited for beyond it, and
+    /// nothing is sent once it is spent. A kernel that stops answering costs the batch this
+    /// once, not the receive timeout once per request; the caller's own work between requests
+    /// is not counted.
+    public var timeBudget: Duration?
 
     /// The largest datagram a netlink dump sends is 32 KiB; twice that leaves room.
     private static let receiveBufferSize = 64 * 1024
@@ -45,10 +55,26 @@ public final class IPVSClient {
         self.portID = nl_socket_get_local_port(socket)
         self.sequence = UInt32(truncatingIfNeeded: time(nil))
         self.receiveBuffer = .allocate(byteCount: IPVSClient.receiveBufferSize, alignment: 8)
+        self.receiveTimeoutMilliseconds = max(receiveTimeoutMilliseconds, 1)
+        setSocketTimeout(self.receiveTimeoutMilliseconds)
+    }
 
-        var timeout = timeval(tv_sec: receiveTimeoutMilliseconds / 1000,
-                              tv_usec: (receiveTimeoutMilliseconds % 1000) * 1000)
+    private func setSocketTimeout(_ milliseconds: Int) {
+        guard milliseconds != socketTimeoutMilliseconds else { return }
+        var timeout = timeval(tv_sec: milliseconds / 1000, tv_usec: (milliseconds % 1000) * 1000)
         _ = setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        socketTimeoutMilliseconds = milliseconds
+    }
+
+    /// How long one receive may wait: the receive timeout, cut to what is left before the
+    /// deadline; nil once it has passed. Never 0, which SO_RCVTIMEO reads as "for ever".
+    static func receiveWait(timeoutMilliseconds: Int, deadline: ContinuousClock.Instant?,
+                            now: ContinuousClock.Instant) -> Int? {
+        guard let deadline else { return timeoutMilliseconds }
+        guard deadline > now else { return nil }
+        let (seconds, attoseconds) = (deadline - now).components
+        let left = seconds >= Int64(Int.max / 1000) ? Int.max : Int(seconds) * 1000 + Int((attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return max(1, min(timeoutMilliseconds, left))
     }
 
     deinit {
@@ -146,6 +172,14 @@ public final class IPVSClient {
 
     /// Sends one request and collects its data messages until the ACK (or NLMSG_DONE for dumps).
     private func perform(_ request: IPVSRequest) throws(IPVSError) -> [NetlinkMessage] {
+        let began = ContinuousClock.now
+        let deadline = timeBudget.map { began + $0 }
+        // With the budget spent nothing is sent: a request sent now would change the kernel
+        // with no time left to learn whether it did.
+        guard IPVSClient.receiveWait(timeoutMilliseconds: receiveTimeoutMilliseconds, deadline: deadline, now: began) != nil else {
+            throw IPVSError(operation: request.operation, kind: .outOfTime)
+        }
+        defer { timeBudget = timeBudget.map { $0 - (ContinuousClock.now - began) } }
         sequence &+= 1
         let expected = sequence
         let bytes = request.encode(family: familyID, sequence: expected, portID: portID)
@@ -157,7 +191,7 @@ public final class IPVSClient {
         }
         var collected: [NetlinkMessage] = []
         while true {
-            let datagram = try receive(request.operation)
+            let datagram = try receive(request.operation, deadline: deadline)
             let messages: [NetlinkMessage]
             do {
                 messages = try NetlinkDecoding.messages(in: datagram[...])
@@ -187,8 +221,13 @@ public final class IPVSClient {
         }
     }
 
-    private func receive(_ operation: IPVSOperation) throws(IPVSError) -> [UInt8] {
+    private func receive(_ operation: IPVSOperation, deadline: ContinuousClock.Instant?) throws(IPVSError) -> [UInt8] {
         while true {
+            guard let wait = IPVSClient.receiveWait(timeoutMilliseconds: receiveTimeoutMilliseconds, deadline: deadline,
+                                                    now: .now) else {
+                throw IPVSError(operation: operation, kind: .timeout)
+            }
+            setSocketTimeout(wait)
             let count = recv(descriptor, receiveBuffer.baseAddress, receiveBuffer.count, Int32(MSG_TRUNC))
             if count < 0 {
                 let code = errno

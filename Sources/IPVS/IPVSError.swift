@@ -68,8 +68,10 @@ public struct IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
         case ipvsUnavailable
         /// The kernel refused the request.
         case kernel(Errno)
-        /// No reply within the receive timeout.
+        /// No reply within the receive timeout (or before the client's deadline).
         case timeout
+        /// Not sent: the client's deadline had passed (the caller's time for the kernel is spent).
+        case outOfTime
         /// The socket itself failed.
         case socket(Errno)
         /// A reply that does not decode.
@@ -101,6 +103,8 @@ public struct IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
             return "the IPVS netlink family is not available (is the ip_vs module loaded?)"
         case .timeout:
             return "no reply from the kernel within the receive timeout"
+        case .outOfTime:
+            return "not sent: this cycle's time for the kernel is spent (the next cycle carries on)"
         case .malformedReply(let detail):
             return "malformed reply: \(detail)"
         case .socket(let code):

@@ -29,6 +29,8 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     case postmasterGone(String)
     /// An operator excluded it (`pglvsd drain --exclude`).
     case maintenance
+    /// Ready to join, but the maintenance marks have never been read: it may be drained.
+    case maintenanceUnknown(String)
     /// Reported by the writer (or listed), but its own probe has not yet answered as a standby.
     case unproven
     /// Its replay position, as its walsender reports it, is ahead of the writer's own: no
@@ -50,6 +52,7 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
         case .probeFailed(let detail): return "probe failed: \(detail)"
         case .postmasterGone(let detail): return "postmaster gone: \(detail)"
         case .maintenance: return "excluded for maintenance"
+        case .maintenanceUnknown(let problem): return "held out: the maintenance marks cannot be read (\(problem))"
         case .unproven: return "not yet vouched for by its own probe"
         case .replayAheadOfWriter: return "replay position ahead of the writer's (not an honest standby)"
         }

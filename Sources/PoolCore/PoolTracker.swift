@@ -14,6 +14,10 @@ public struct CycleInput: Sendable {
     public var connections: [SocketEndpoint: ConnectionCounts]
     /// Operator marks by server name or address (any of a server's names, see ServerIdentity).
     public var maintenance: [String: MaintenanceMode]
+    /// Why the marks could not be read, when no marks were ever read (at start): then any
+    /// server might be drained or excluded, and none joins or returns until they can be read
+    /// (fail closed: joining would undrain it). Servers in the pool keep their place.
+    public var maintenanceUnreadable: String?
     /// Where the writer serves reads from, for fallback_to_primary.
     public var primary: SocketEndpoint?
     /// The virtual service's own address, which no real server may have.
@@ -24,7 +28,9 @@ public struct CycleInput: Sendable {
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
+                maintenanceUnreadable: String? = nil,
                 primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil, allowedNetworks: [IPNetwork]? = nil) {
+        self.maintenanceUnreadable = maintenanceUnreadable
         self.allowedNetworks = allowedNetworks
         self.now = now
         self.writer = writer
@@ -159,7 +165,11 @@ public struct PoolTracker: Hashable, Sendable {
             server.aliases = candidate.identity.aliases
             if candidate.seenByWriter { server.lastSeenByWriter = input.now }
             let verdict = ProbeGate.admit(candidate.verdict, probe: input.probes[candidate.endpoint], status: server.status)
-            apply(verdict, to: &server, now: input.now, policy: policy, transitions: &transitions)
+            let held = apply(verdict, to: &server, now: input.now, policy: policy, mayJoin: input.maintenanceUnreadable == nil,
+                             transitions: &transitions)
+            if held, let problem = input.maintenanceUnreadable {
+                exclusions.append(Exclusion(name: candidate.name, reason: .maintenanceUnknown(problem)))
+            }
             switch verdict {
             case .bad(let reason), .gone(let reason): exclusions.append(Exclusion(name: candidate.name, reason: reason))
             case .promoted: exclusions.append(Exclusion(name: candidate.name, reason: .notAStandby))
@@ -192,7 +202,9 @@ public struct PoolTracker: Hashable, Sendable {
 
         var members = membersFromServers(input, policy: policy, exclusions: &exclusions)
         applyFallback(input, policy: policy, members: &members, transitions: &transitions)
-        exclusions.sort { ($0.name, $0.reason.description) < ($1.name, $1.reason.description) }
+        // By name, the reason's text only between equal names: building it in every comparison
+        // cost seconds per cycle with thousands of servers.
+        exclusions.sort { $0.name != $1.name ? $0.name < $1.name : $0.reason.description < $1.reason.description }
 
         var warnings: [String] = []
         if policy.fallbackToPrimary, let problem = fallbackProblem(input) { warnings.append(problem) }
@@ -294,17 +306,20 @@ public struct PoolTracker: Hashable, Sendable {
 
     // MARK: Rise and fall
 
+    /// Returns true when the server would have joined but `mayJoin` held it back.
+    @discardableResult
     private func apply(_ verdict: Verdict, to server: inout TrackedServer, now: Double, policy: PoolPolicy,
-                       transitions: inout [PoolTransition]) {
+                       mayJoin: Bool = true, transitions: inout [PoolTransition]) -> Bool {
         switch verdict {
         case .neutral:
-            return
+            return false
         case .good(let lagBytes):
             server.goodStreak += 1
             server.badStreak = 0
             server.lastReason = nil
             server.lagBytes = lagBytes
             if server.status != .inPool && server.goodStreak >= policy.rise {
+                guard mayJoin else { return true }
                 server.status = .inPool
                 server.lastChange = now
                 transitions.append(PoolTransition(name: server.name, endpoint: server.endpoint, kind: .joined))
@@ -333,6 +348,7 @@ public struct PoolTracker: Hashable, Sendable {
                 leave(&server, reason: .notAStandby, drain: policy.removal == .quiesce, now: now, transitions: &transitions)
             }
         }
+        return false
     }
 
     private func leave(_ server: inout TrackedServer, reason: ExclusionReason, drain: Bool, now: Double,

@@ -115,7 +115,18 @@ final class ReconcileLoop: @unchecked Sendable {
     func start() {
         queue.async {
             self.logAllowedNetworks()
+            self.checkWatchdog()
             self.schedule()
+        }
+    }
+
+    /// A WatchdogSec shorter than this configuration's longest gap between keep-alives (plus a
+    /// second for the decision's own work) can restart a daemon that is only slow: say so.
+    private func checkWatchdog() {
+        guard let microseconds = ServiceManager.watchdogIntervalMicroseconds else { return }
+        let needed = CycleBudget.longestWatchdogGapMilliseconds(configuration) + 1000
+        if Int(clamping: microseconds / 1000) < needed {
+            logger.warning("the service manager's watchdog (\(microseconds / 1000)ms) is shorter than the \(needed)ms this configuration may take between keep-alives; raise WatchdogSec or lower the timeouts")
         }
     }
 
@@ -201,6 +212,10 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         fastTimer?.cancel()
         fastTimer = nil
+        // A round starts only once the one before it has decided: the loop is progressing. The
+        // keep-alive here, and the one at the decision, bound the gap by the longer of a poll
+        // interval and one round (CycleBudget) rather than their sum.
+        if !dryRun { ServiceManager.notify(.watchdog) }
         round = Round(started: now, urgent: urgent)
         // An answer from a writer a reload has replaced ("channel closed") is no news about the
         // writer: it must not make the round run fail-static.
@@ -395,9 +410,13 @@ final class ReconcileLoop: @unchecked Sendable {
             publishMetrics(lastCycleSeconds: now - started)
         }
         let report = writerView(writerOutcome)
-        let marks = loadMaintenance()
+        let (marks, marksUnreadable) = loadMaintenance()
         let plans = roundPlans ?? plans(for: report)
         cycleFailed = false
+        // The kernel calls share one budget: a kernel that stops answering costs the cycle that
+        // once, not the receive timeout per request; what is left waits for the next cycle.
+        ipvs.timeBudget = .milliseconds(CycleBudget.kernelMilliseconds)
+        defer { ipvs.timeBudget = nil }
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
         do {
@@ -412,7 +431,7 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         for (service, rows, statics) in plans {
             reconcile(service, current: kernelServices[service.service.key], rows: rows, writerAvailable: report != nil,
-                      statics: statics, probes: probes, marks: marks,
+                      statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
                       primary: report?.serverAddress.flatMap { IPAddress($0) })
         }
         reportToServiceManager()
@@ -511,7 +530,9 @@ final class ReconcileLoop: @unchecked Sendable {
             let serving = members.filter { $0.weight > 0 }.count
             return "\(service.name) \(serving)/\(members.count) serving"
         }
-        return pools.joined(separator: ", ") + "; writer " + (writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)")
+        let writer = writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)"
+        return pools.joined(separator: ", ") + "; writer " + writer
+            + (maintenanceProblem == nil ? "" : "; maintenance marks unreadable (no server joins)")
     }
 
     /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
@@ -543,6 +564,7 @@ final class ReconcileLoop: @unchecked Sendable {
         let networks = ConnectedNetworks.read()
         if !networks.isEmpty { connectedNetworks = networks }
         logAllowedNetworks()
+        checkWatchdog()
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {
             writer.close()
@@ -627,16 +649,23 @@ final class ReconcileLoop: @unchecked Sendable {
         logger.warning("\(problem); keeping the read pools, minus servers whose own probe fails")
     }
 
-    private func loadMaintenance() -> [String: MaintenanceMode] {
+    /// The operators' marks, or why they are unknown: a file that cannot be read at start
+    /// (the store serves the last marks read after that) fails closed. Any server might be
+    /// drained then, so none joins or returns until it can be read (PoolTracker); servers in
+    /// the pool keep their place.
+    private func loadMaintenance() -> (marks: [String: MaintenanceMode], unreadable: String?) {
         do {
             let marks = try maintenance.load()
+            if maintenanceProblem != nil { logger.notice("\(maintenance.path) can be read: servers may join the pool again") }
             maintenanceProblem = nil
-            return marks
+            return (marks, nil)
         } catch {
             let problem = "cannot read \(maintenance.path): \(error)"
-            if problem != maintenanceProblem { logger.error("\(problem); ignoring maintenance marks") }
+            if problem != maintenanceProblem {
+                logger.error("\(problem); no marks were ever read, so no server joins or returns to the pool until it can be read (it might be drained)")
+            }
             maintenanceProblem = problem
-            return [:]
+            return ([:], "\(error)")
         }
     }
 
@@ -661,7 +690,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private func reconcile(_ configured: VirtualServiceConfiguration, current: VirtualService?,
                            rows: [ReplicaObservation], writerAvailable: Bool,
                            statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
-                           marks: [String: MaintenanceMode], primary: IPAddress?) {
+                           marks: [String: MaintenanceMode], marksUnreadable: String?, primary: IPAddress?) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
@@ -674,7 +703,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 probes: probes, staticCandidates: statics, discovery: configured.discovery,
                 connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
                                         uniquingKeysWith: { first, _ in first }),
-                maintenance: marks,
+                maintenance: marks, maintenanceUnreadable: marksUnreadable,
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
                 virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured))
             let result = tracker.cycle(input, policy: configured.policy)

@@ -17,6 +17,7 @@ struct PoolRun {
     var now: Double = 0
     var connections: [SocketEndpoint: ConnectionCounts] = [:]
     var maintenance: [String: MaintenanceMode] = [:]
+    var maintenanceUnreadable: String?
     var primary: SocketEndpoint? = at("10.0.0.11")
 
     init(policy: PoolPolicy = PoolPolicy(rise: 1, fall: 1, removal: .delete), adopting: [Destination] = []) {
@@ -41,6 +42,7 @@ struct PoolRun {
         }
         return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
                                         discovery: discovery, connections: connections, maintenance: maintenance,
+                                        maintenanceUnreadable: maintenanceUnreadable,
                                         primary: primary, virtualAddress: virtualAddress), policy: policy)
     }
 

@@ -273,11 +273,21 @@ write_passfile() {
   chmod 600 "$LAB/pgpass"
 }
 
-# start_pglvsd CONFIG [journal]: runs the daemon with a NOTIFY_SOCKET listener and the watchdog
-# on; with "journal", its stderr is declared the journal (JOURNAL_STREAM) and entries go to a
-# listener on the guest's /run/systemd/journal/socket.
+# The WatchdogSec the shipped unit sets, in microseconds, as systemd hands it over (WATCHDOG_USEC).
+unit_watchdog_usec() {
+  local value
+  value=$(sed -n 's/^WatchdogSec=\([0-9]*\)s\?$/\1/p' "$LAB_DIR/../../../systemd/pglvsd.service")
+  echo $(( ${value:-10} * 1000000 ))
+}
+
+# start_pglvsd CONFIG [journal]: runs the daemon with a NOTIFY_SOCKET listener and the unit's
+# watchdog interval; with "journal", its stderr is declared the journal (JOURNAL_STREAM) and
+# entries go to a listener on the guest's /run/systemd/journal/socket. Sets PGLVSD_PID and
+# notes "PID START_TIME" in $LAB/daemon-starts. A scenario that wants each keep-alive's time
+# and sender starts start_notify_listener first.
 start_pglvsd() {
-  local config=$1 mode=${2:-plain}
+  local config=$1 mode=${2:-plain} watchdog
+  watchdog=$(unit_watchdog_usec)
   if [ ! -S "$LAB/notify.sock" ]; then
     socat -u UNIX-RECV:"$LAB/notify.sock" OPEN:"$LAB/notify.log",creat,append &
     wait_until "notify listener" 5 test -S "$LAB/notify.sock"
@@ -285,16 +295,51 @@ start_pglvsd() {
   if [ "$mode" = journal ]; then
     if [ ! -S /run/systemd/journal/socket ]; then
       mkdir -p /run/systemd/journal
-      python3 "$LAB_DIR/journal-listener.py" /run/systemd/journal/socket "$LAB/journal.log" &
+      python3 "$LAB_DIR/datagram-listener.py" /run/systemd/journal/socket "$LAB/journal.log" &
       wait_until "journal listener" 5 test -S /run/systemd/journal/socket
     fi
     touch "$PGLVSD_LOG"
-    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=5000000 JOURNAL_STREAM=$(stat -c '%d:%i' "$PGLVSD_LOG") \
+    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=$watchdog JOURNAL_STREAM=$(stat -c '%d:%i' "$PGLVSD_LOG") \
       "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
   else
-    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=5000000 "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
+    NOTIFY_SOCKET=$LAB/notify.sock WATCHDOG_USEC=$watchdog "$PGLVSD" run --config "$config" >>"$PGLVSD_LOG" 2>&1 &
   fi
   PGLVSD_PID=$!
+  echo "$PGLVSD_PID $(now)" >> "$LAB/daemon-starts"
+}
+
+# start_notify_listener: NOTIFY_SOCKET entries with their receive time and sender's PID (for
+# keep-alive gaps), instead of the plain listener start_pglvsd starts otherwise.
+start_notify_listener() {
+  python3 "$LAB_DIR/datagram-listener.py" "$LAB/notify.sock" "$LAB/notify.log" &
+  wait_until "notify listener" 5 test -S "$LAB/notify.sock"
+}
+
+# watchdog_gaps [FROM [TO]]: "LONGEST PID AT" — the longest wait for WATCHDOG=1 between FROM and
+# TO (epoch seconds; default the whole run) for any one daemon process, counted from its start
+# (daemon-starts) to its first keep-alive and between keep-alives; the running daemon's gap
+# still open at TO counts too (a killed one's does not).
+watchdog_gaps() {
+  local from=${1:-0} to=${2:-$(now)}
+  awk -v from="$from" -v to="$to" -v alive="$PGLVSD_PID" '
+    FNR == 1 { file++ }
+    file == 1 { last[$1] = $2; next }
+    /^_LAB_RECEIVED=/ { received = substr($0, 15) + 0; next }
+    /^_LAB_PID=/ { pid = substr($0, 10); next }
+    /^WATCHDOG=1$/ {
+      if (received < from || received > to) { if (received < from) last[pid] = received; next }
+      start = (pid in last) ? last[pid] : received
+      if (start < from) start = from
+      if (received - start > longest) { longest = received - start; who = pid; at = received }
+      last[pid] = received
+    }
+    END {
+      p = alive
+      if (p in last && last[p] < to && to - (last[p] < from ? from : last[p]) > longest) {
+        longest = to - (last[p] < from ? from : last[p]); who = p; at = to
+      }
+      printf "%.3f %s %.3f\n", longest, who, at
+    }' "$LAB/daemon-starts" "$LAB/notify.log"
 }
 
 # journal_time PATTERN [FROM_LINE]: when the first journal entry (from line FROM_LINE on) whose
