@@ -24,12 +24,17 @@ public struct CycleInput: Sendable {
     public var virtualAddress: IPAddress?
     /// Where servers named by the writer's rows may be (nil: anywhere); listed servers are not bounded.
     public var allowedNetworks: [IPNetwork]?
+    /// The writer's timeline (nil if unknown): a new one is a promotion, after which replicas
+    /// re-attach.
+    public var writerTimeline: Int?
 
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
                 maintenanceUnreadable: String? = nil,
-                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil, allowedNetworks: [IPNetwork]? = nil) {
+                primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil, allowedNetworks: [IPNetwork]? = nil,
+                writerTimeline: Int? = nil) {
+        self.writerTimeline = writerTimeline
         self.maintenanceUnreadable = maintenanceUnreadable
         self.allowedNetworks = allowedNetworks
         self.now = now
@@ -122,6 +127,9 @@ public struct PoolTracker: Hashable, Sendable {
     public private(set) var servers: [SocketEndpoint: TrackedServer] = [:]
     public private(set) var fallbackActive = false
     private var fallbackSince: Double?
+    private var writerTimeline: Int?
+    /// When the writer's timeline last changed (a promotion), on the caller's clock.
+    private var promotedAt: Double?
 
     /// Adopts what the kernel already holds, so a restart neither flushes nor re-adds: servers
     /// with weight are in the pool, weight-0 ones count as draining. They count as seen by the
@@ -153,6 +161,10 @@ public struct PoolTracker: Hashable, Sendable {
     }
 
     public mutating func cycle(_ input: CycleInput, policy: PoolPolicy) -> CycleResult {
+        if let timeline = input.writerTimeline {
+            if let previous = writerTimeline, previous != timeline { promotedAt = input.now }
+            writerTimeline = timeline
+        }
         var transitions: [PoolTransition] = []
         var exclusions: [Exclusion] = []
         let candidates = gatherCandidates(input, policy: policy, exclusions: &exclusions)
@@ -218,6 +230,19 @@ public struct PoolTracker: Hashable, Sendable {
 
     // MARK: Candidates
 
+    /// Just after a promotion every replica re-attaches to the new writer, its row in startup or
+    /// catchup for a moment: a member whose own probe answers as a standby keeps its place
+    /// (neutral) for reattach_grace after the writer's timeline changed, instead of counting
+    /// fall - with fall 2 on fast rounds, all of them could leave at once and empty the pool.
+    private func reattaching(_ verdict: Verdict, at endpoint: SocketEndpoint, _ input: CycleInput,
+                             _ policy: PoolPolicy) -> Verdict {
+        guard case .bad(.notStreaming(let state)) = verdict, state == "startup" || state == "catchup",
+              let promotedAt, input.now - promotedAt <= policy.reattachGraceSeconds,
+              servers[endpoint]?.status == .inPool,
+              case .standby? = input.probes[endpoint] else { return verdict }
+        return .neutral
+    }
+
     private func gatherCandidates(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [Candidate] {
         var candidates: [SocketEndpoint: Candidate] = [:]
         let usesWriter = input.discovery != .static
@@ -238,8 +263,9 @@ public struct PoolTracker: Hashable, Sendable {
                 for other in server.others where other.name != identity.name && other.name != server.chosen.name {
                     exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
                 }
-                let verdict = unusable(server.endpoint, input, policy) ?? CandidateEvaluation.apply(
-                    input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy))
+                let verdict = unusable(server.endpoint, input, policy) ?? reattaching(CandidateEvaluation.apply(
+                    input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy)),
+                    at: server.endpoint, input, policy)
                 candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
                                                         seenByWriter: true)
             }

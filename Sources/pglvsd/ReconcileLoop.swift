@@ -432,7 +432,7 @@ final class ReconcileLoop: @unchecked Sendable {
         for (service, rows, statics) in plans {
             reconcile(service, current: kernelServices[service.service.key], rows: rows, writerAvailable: report != nil,
                       statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
-                      primary: report?.serverAddress.flatMap { IPAddress($0) })
+                      primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
         }
         reportToServiceManager()
         publishStatus()
@@ -690,7 +690,8 @@ final class ReconcileLoop: @unchecked Sendable {
     private func reconcile(_ configured: VirtualServiceConfiguration, current: VirtualService?,
                            rows: [ReplicaObservation], writerAvailable: Bool,
                            statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
-                           marks: [String: MaintenanceMode], marksUnreadable: String?, primary: IPAddress?) {
+                           marks: [String: MaintenanceMode], marksUnreadable: String?, primary: IPAddress?,
+                           writerTimeline: Int?) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
@@ -705,7 +706,8 @@ final class ReconcileLoop: @unchecked Sendable {
                                         uniquingKeysWith: { first, _ in first }),
                 maintenance: marks, maintenanceUnreadable: marksUnreadable,
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
-                virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured))
+                virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured),
+                writerTimeline: writerTimeline)
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result

@@ -19,6 +19,7 @@ struct PoolRun {
     var maintenance: [String: MaintenanceMode] = [:]
     var maintenanceUnreadable: String?
     var primary: SocketEndpoint? = at("10.0.0.11")
+    var timeline: Int?
 
     init(policy: PoolPolicy = PoolPolicy(rise: 1, fall: 1, removal: .delete), adopting: [Destination] = []) {
         self.policy = policy
@@ -43,7 +44,8 @@ struct PoolRun {
         return tracker.cycle(CycleInput(now: now, writer: writer, probes: probes, staticCandidates: staticCandidates,
                                         discovery: discovery, connections: connections, maintenance: maintenance,
                                         maintenanceUnreadable: maintenanceUnreadable,
-                                        primary: primary, virtualAddress: virtualAddress), policy: policy)
+                                        primary: primary, virtualAddress: virtualAddress, writerTimeline: timeline),
+                           policy: policy)
     }
 
     mutating func rows(_ rows: ReplicaObservation..., probes: [SocketEndpoint: ReplicaProbe] = [:]) -> CycleResult {

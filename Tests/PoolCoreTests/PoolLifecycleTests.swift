@@ -137,6 +137,31 @@ import LVSModel
         #expect(run.rows(node2, node3, probes: standbys).pool == ["10.0.0.12 1", "10.0.0.13 1"])
     }
 
+    /// The lab's failover (CI, 2026-11-26): right after the promotion both replicas showed
+    /// startup, then catchup, to the new writer for a moment; fall 2 on fast rounds took both out
+    /// and the pool was empty for a sample.
+    @Test func replicasInCatchupRightAfterAPromotionKeepTheirPlace() {
+        var run = PoolRun(policy: PoolPolicy(rise: 1, fall: 1, removal: .delete, reattachGraceSeconds: 3))
+        run.timeline = 1
+        _ = run.rows(node2, node3)
+        run.timeline = 2
+        let catchingUp = run.rows(replica("node2", "10.0.0.12", state: "startup"), replica("node3", "10.0.0.13", state: "catchup"))
+        #expect(catchingUp.pool == ["10.0.0.12 1", "10.0.0.13 1"])
+        #expect(run.rows(node2, replica("node3", "10.0.0.13", state: "catchup")).pool == ["10.0.0.12 1", "10.0.0.13 1"])
+        // Still in catchup once the grace (3 s after the new timeline was seen) has passed: it leaves.
+        for _ in 0..<2 { _ = run.rows(node2, replica("node3", "10.0.0.13", state: "catchup")) }
+        let late = run.rows(node2, replica("node3", "10.0.0.13", state: "catchup"))
+        #expect(late.pool == ["10.0.0.12 1"])
+    }
+
+    /// Without a promotion, a member whose row falls back to catchup leaves as fall says.
+    @Test func catchupWithoutAPromotionStillCountsFall() {
+        var run = PoolRun(policy: PoolPolicy(rise: 1, fall: 1, removal: .delete, reattachGraceSeconds: 30))
+        run.timeline = 1
+        _ = run.rows(node2, node3)
+        #expect(run.rows(node2, replica("node3", "10.0.0.13", state: "catchup")).pool == ["10.0.0.12 1"])
+    }
+
     @Test func aReplicaThatNeverReattachesLeavesAfterTheGrace() {
         var run = PoolRun(policy: PoolPolicy(rise: 1, fall: 1, removal: .delete, reattachGraceSeconds: 2))
         _ = run.rows(node2)
