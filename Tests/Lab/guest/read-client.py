@@ -23,8 +23,13 @@ with open(output, "a", buffering=1) as log:
     while running:
         started = time.time()
         try:
+            # A server cut off mid-read must not hang the client (the director is a real server
+            # too, and scenario 8 cuts it): unacknowledged data or a silent peer ends the
+            # connection within seconds.
             connection = psycopg2.connect(host=host, port=5432, user="reader", dbname="postgres",
-                                          connect_timeout=2, application_name="read-client")
+                                          connect_timeout=2, application_name="read-client",
+                                          tcp_user_timeout=3000, keepalives=1, keepalives_idle=1,
+                                          keepalives_interval=1, keepalives_count=2)
             try:
                 cursor = connection.cursor()
                 cursor.execute("select current_setting('cluster_name'), pg_is_in_recovery()")
