@@ -101,8 +101,6 @@ postgres_on() { [ -e "$(node_path "$1" "$NODE_PGDATA/postmaster.pid")" ]; }
 # lvsdr_pid N: the pid of the pglvsd that the lvsdr agent started on node N.
 lvsdr_pid() { cat "$(node_path "$1" /run/resource-agents/pglvsd-lvsdr/pglvsd.pid)" 2>/dev/null; }
 
-# crm_mon_text N: one crm_mon snapshot on node N, with node attributes and fail counts.
-crm_mon_text() { on_node "$1" crm_mon -1 -A -f -r 2>&1; }
 
 # cluster_is_up: node1 sees a DC and all three nodes online, with quorum.
 cluster_is_up() {
@@ -345,13 +343,10 @@ start_sampler() {
 # director: the node holding the reader service ("none", or "split A,B" during a move).
 director() { sed -n 's/^director //p' "$LAB/pool-now"; }
 writer_node() { sed -n 's/^writer //p' "$LAB/pool-now"; }
-reader_vip_node() { sed -n 's/^vip //p' "$LAB/pool-now"; }
 # kernel_pool (for lib.sh's pool_is and serving_is): the director's reader service, as sampled.
 kernel_pool() { grep -E '^[0-9]' "$LAB/pool-now"; }
 director_is() { [ "$(director)" = "$1" ]; }
 writer_is() { [ "$(writer_node)" = "$1" ]; }
-writer_moved_from() { local w; w=$(writer_node); [ -n "$w" ] && [ "$w" != none ] && [ "$w" != "$1" ] && [[ $w != *,* ]]; }
-director_moved_from() { local d; d=$(director); [[ $d =~ ^[0-9]$ ]] && [ "$d" != "$1" ]; }
 
 # --- the reading application (read-client.py) ---------------------------------------------------
 
