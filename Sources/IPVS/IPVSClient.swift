@@ -6,13 +6,15 @@ import LVSModel
 
 /// A typed client of the kernel's IPVS generic-netlink family.
 ///
-/// One socket and one family lookup for the client's life; requests are synchronous, each
+/// One socket for the client's life, and the family looked up once (again only when asked:
+/// `resolveFamilyAgain`, after ip_vs was loaded again); requests are synchronous, each
 /// matched to its reply by sequence number, and bounded by a receive timeout so that a stuck
 /// socket never hangs the caller. Use one client from one thread (or serial queue) at a time.
 public final class IPVSClient {
     private let socket: OpaquePointer
     private let descriptor: Int32
-    private let familyID: UInt16
+    /// The IPVS family's generic-netlink id; it changes when ip_vs is unloaded and loaded again.
+    private var familyID: UInt16
     private let portID: UInt32
     private var sequence: UInt32
     private let receiveBuffer: UnsafeMutableRawBufferPointer
@@ -57,6 +59,19 @@ public final class IPVSClient {
         self.receiveBuffer = .allocate(byteCount: IPVSClient.receiveBufferSize, alignment: 8)
         self.receiveTimeoutMilliseconds = max(receiveTimeoutMilliseconds, 1)
         setSocketTimeout(self.receiveTimeoutMilliseconds)
+    }
+
+    /// Looks the IPVS family up again. ip_vs unloaded and loaded again registers the family
+    /// under a new id, and requests to the old one fail (ENOENT) for as long as the socket
+    /// lives. Returns whether the id changed; throws `.ipvsUnavailable` while it is not loaded.
+    @discardableResult
+    public func resolveFamilyAgain() throws(IPVSError) -> Bool {
+        let family = genl_ctrl_resolve(socket, IPVSCommand.familyName)
+        guard family > 0, family <= Int32(UInt16.max) else {
+            throw IPVSError(operation: .connect, kind: .ipvsUnavailable)
+        }
+        defer { familyID = UInt16(family) }
+        return UInt16(family) != familyID
     }
 
     private func setSocketTimeout(_ milliseconds: Int) {

@@ -120,6 +120,9 @@ public struct IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
         case (.exists, .addDestination): return "real server already exists"
         case (.noSuchProcess, _): return "no such virtual service"
         case (.noEntry, .addService), (.noEntry, .editService): return "scheduler or persistence engine not found"
+        // Generic netlink's answer to a family id nobody holds (any IPVS command would get it).
+        case (.noEntry, .listServices), (.noEntry, .listDestinations), (.noEntry, .info), (.noEntry, .timeouts), (.noEntry, .flush):
+            return "no IPVS netlink family under the id in use (ip_vs unloaded, or loaded again)"
         case (.noEntry, _): return "no such real server"
         case (.permissionDenied, _), (.accessDenied, _): return "permission denied (CAP_NET_ADMIN is required)"
         case (.outOfRange, _): return "value out of range"

@@ -13,6 +13,11 @@ public struct ConnectionSettings: Sendable {
     public var overrides: [Override]
     /// libpq's connect_timeout for blocking connects (the asynchronous path has its own deadline).
     public var connectTimeoutSeconds: Int
+    /// Refuse a server that asks for the password in clear text or as an MD5 hash (a server a
+    /// peer named, or whoever took an address, must not get it). Needs libpq 16's require_auth;
+    /// libpq 15 (Debian 12) cannot refuse, and the keyword is left out there. A require_auth in
+    /// the conninfo replaces this default (one in a service file or PGREQUIREAUTH does not).
+    public var refusesPasswordInClear: Bool
 
     public struct Override: Sendable {
         public var key: String
@@ -24,21 +29,31 @@ public struct ConnectionSettings: Sendable {
     }
 
     public init(conninfo: String, applicationName: String = "pglvsd", password: String? = nil,
-                overrides: [Override] = [], connectTimeoutSeconds: Int = 2) {
+                overrides: [Override] = [], connectTimeoutSeconds: Int = 2, refusesPasswordInClear: Bool = false) {
         self.conninfo = conninfo
         self.applicationName = applicationName
         self.password = password
         self.overrides = overrides
         self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.refusesPasswordInClear = refusesPasswordInClear
     }
+
+    /// The first libpq release with require_auth.
+    static let requireAuthVersion = 160000
 
     /// Keywords and values for PQconnect*Params with expand_dbname=1: defaults first, then the
     /// conninfo expanded from "dbname" so the user's settings win, overrides last. Keepalives and
     /// tcp_user_timeout bound how long a silently partitioned server can look alive.
-    var keywords: (keys: [String], values: [String]) {
+    /// - Parameter libraryVersion: the linked libpq's PQlibVersion().
+    func keywords(libraryVersion: Int = LibPQ.version) -> (keys: [String], values: [String]) {
         var keys = ["connect_timeout", "application_name", "keepalives", "keepalives_idle",
                     "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
         var values = ["\(connectTimeoutSeconds)", applicationName, "1", "1", "1", "1", "2000"]
+        if refusesPasswordInClear && libraryVersion >= ConnectionSettings.requireAuthVersion {
+            // A default: a conninfo that names its own require_auth wins.
+            keys.append("require_auth")
+            values.append("!password,!md5")
+        }
         if let password {
             keys.append("password")
             values.append(password)
@@ -52,7 +67,7 @@ public struct ConnectionSettings: Sendable {
 
     /// Calls body with NULL-terminated C arrays of the keywords and values.
     func withKeywordArrays<R>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
-        let (keys, values) = keywords
+        let (keys, values) = keywords()
         return withCStringArray(keys) { keyPointers in
             withCStringArray(values) { valuePointers in body(keyPointers, valuePointers) }
         }

@@ -115,6 +115,7 @@ final class ReconcileLoop: @unchecked Sendable {
     func start() {
         queue.async {
             self.logAllowedNetworks()
+            self.logPasswordExposure()
             self.checkWatchdog()
             self.schedule()
         }
@@ -142,6 +143,12 @@ final class ReconcileLoop: @unchecked Sendable {
                 logger.warning("\(service.name): allowed_networks is not set and \(method) forwarding is routed: servers the writer names are probed wherever its rows point")
             }
         }
+    }
+
+    /// Once per start: the residual trust an operator must know about.
+    private func logPasswordExposure() {
+        guard !LibPQ.canRefusePasswordInClear else { return }
+        logger.notice("libpq \(LibPQ.version / 10000).\(LibPQ.version % 10000) cannot refuse a server that asks for the password in clear text (require_auth needs libpq 16): where hosts on the allowed networks are not trusted, give the writer and the probes TLS with sslmode=verify-full")
     }
 
     /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each
@@ -420,7 +427,7 @@ final class ReconcileLoop: @unchecked Sendable {
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
         do {
-            kernelServices = Dictionary(try ipvs.services().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            kernelServices = try listKernelServices()
         } catch {
             cycleFailed = true
             kernelErrors += 1
@@ -436,6 +443,21 @@ final class ReconcileLoop: @unchecked Sendable {
         }
         reportToServiceManager()
         publishStatus()
+    }
+
+    /// One dump of the kernel's services. ip_vs unloaded and loaded again registers its netlink
+    /// family under a new id and the old one answers ENOENT: look it up again, retry once.
+    private func listKernelServices() throws(IPVSError) -> [VirtualServiceKey: VirtualService] {
+        let dump = { () throws(IPVSError) in
+            Dictionary(try self.ipvs.services().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        do {
+            return try dump()
+        } catch where error.kind == .kernel(.noEntry) {
+            guard try ipvs.resolveFamilyAgain() else { throw error }
+            logger.warning("ip_vs was loaded again (its netlink family has a new id): rebuilding the table; its sysctls are back to the kernel's defaults until systemd-sysctl --prefix=/net/ipv4/vs runs")
+            return try dump()
+        }
     }
 
     /// The node_exporter textfile, when metrics_file is set; written atomically.

@@ -126,7 +126,8 @@ final class ReplicaProber: @unchecked Sendable {
         let address = endpoint.address.description
         let settings = ConnectionSettings(conninfo: conninfo, applicationName: "pglvsd-probe", password: password,
                                           overrides: [.init("host", address), .init("hostaddr", address),
-                                                      .init("port", "\(endpoint.port)")])
+                                                      .init("port", "\(endpoint.port)")],
+                                          refusesPasswordInClear: true)
         let channel = PostgresChannel(settings, queue: queue)
         channel.watchesIdleSocket = watchIdle
         channel.onIdleInput = { [weak self] in self?.onStirred?(endpoint) }

@@ -10,7 +10,10 @@ final class WriterObserver: @unchecked Sendable {
 
     /// - Parameter queue: the loop's serial queue; completions arrive on it.
     init(conninfo: String, password: String?, timeoutMilliseconds: Int, queue: DispatchQueue) {
-        channel = PostgresChannel(ConnectionSettings(conninfo: conninfo, password: password), queue: queue)
+        // Whoever holds the writer VIP (one ARP away on the director's LAN) must not get the
+        // password in clear text either.
+        channel = PostgresChannel(ConnectionSettings(conninfo: conninfo, password: password, refusesPasswordInClear: true),
+                                  queue: queue)
         // The writer's socket is not watched while idle: the next round asks it anyway, and a
         // writer going away is what fail-static is for.
         channel.watchesIdleSocket = false

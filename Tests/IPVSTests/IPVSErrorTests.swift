@@ -25,5 +25,9 @@ import LVSModel
 
         let absent = IPVSError(operation: .connect, kind: .ipvsUnavailable)
         #expect(absent.description.contains("ip_vs module"))
+
+        // Generic netlink's ENOENT for a family id nobody holds is no missing real server.
+        let staleFamily = IPVSError(operation: .listServices, kind: .kernel(.noEntry))
+        #expect(staleFamily.reason == "no IPVS netlink family under the id in use (ip_vs unloaded, or loaded again) (errno 2)")
     }
 }

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A PostgreSQL 15 primary (127.0.0.1:55432) and two streaming replicas (55433 "replica1",
 # 55434 "replica2") on loopback, for the Postgres module's integration tests (no UML needed).
+# Logins are trusted except roles cleartext_probe (password), md5_probe (md5, an MD5 secret) and
+# scram_probe (scram-sha-256).
 #
 #   Tests/Postgres/loopback-cluster.sh start DIR    prints nothing on success
 #   Tests/Postgres/loopback-cluster.sh stop DIR
@@ -29,7 +31,20 @@ listen_addresses = '127.0.0.1'
 port = 55432
 unix_socket_directories = '$dir'
 CONF
+    # Roles whose logins ask for the password in clear text, as MD5 and by SCRAM (the replicas
+    # copy them with the base backup), for the require_auth tests.
+    { printf 'host all cleartext_probe 127.0.0.1/32 password\nhost all md5_probe 127.0.0.1/32 md5\n'
+      printf 'host all scram_probe 127.0.0.1/32 scram-sha-256\n'
+      cat "$dir/primary/pg_hba.conf"; } > "$dir/pg_hba.conf.new"
+    install -o postgres -g postgres -m 0600 "$dir/pg_hba.conf.new" "$dir/primary/pg_hba.conf"; rm "$dir/pg_hba.conf.new"
     "${as_postgres[@]}" "$bin/pg_ctl" -D "$dir/primary" -l "$dir/primary.log" -w -t 60 start >/dev/null
+    "${as_postgres[@]}" /usr/bin/psql -q -X -v ON_ERROR_STOP=1 -h "$dir" -p 55432 -U postgres -d postgres -f - <<'SQL'
+CREATE ROLE cleartext_probe LOGIN PASSWORD 'loopback-probe-secret';
+CREATE ROLE scram_probe LOGIN PASSWORD 'loopback-probe-secret';
+-- An MD5 hash stored, so that the md5 method really asks for MD5 (with a SCRAM secret it uses SCRAM).
+SET password_encryption = 'md5';
+CREATE ROLE md5_probe LOGIN PASSWORD 'loopback-probe-secret';
+SQL
     port=55433
     for replica in replica1 replica2; do
       "${as_postgres[@]}" "$bin/pg_basebackup" -h 127.0.0.1 -p 55432 -U postgres -D "$dir/$replica" -X stream -c fast \

@@ -10,6 +10,26 @@ N2="$(node_ip 2):$READ_PORT"
 N3="$(node_ip 3):$READ_PORT"
 pool_right() { pool_is "$N2 2" "$N3 3"; }
 FIGURES=()
+# watchdogs_between FROM TO: the WATCHDOG=1 entries pglvsd sent in (FROM, TO]: two a round, one
+# as it starts and one with its decision.
+watchdogs_between() {
+  awk -v from="$1" -v to="$2" -v pid="$PGLVSD_PID" '
+    /^_LAB_RECEIVED=/ { received = substr($0, 15) + 0; next }
+    /^_LAB_PID=/ { sender = substr($0, 10); next }
+    /^WATCHDOG=1$/ && sender == pid && received > from && received <= to { n++ }
+    END { print n + 0 }' "$LAB/notify.log"
+}
+# repaired_within_two_cycles WHAT FROM MARK: the round that logged the table's repair (its "drift
+# repaired … add service", after journal line MARK) came at most two cycles after FROM, when the
+# fault ended: counted in pglvsd's own rounds, not in wall-clock time, which UML stretches.
+repaired_within_two_cycles() {
+  local repaired count
+  repaired=$(journal_time "^MESSAGE=drift repaired .*: add service" "$3")
+  [ -n "$repaired" ] || fail "$1: no repair logged"
+  count=$(watchdogs_between "$2" "$repaired")
+  figure "$1: repaired $(seconds "$2" "$repaired")s after the fault ended, $count keep-alives later (two a round)"
+  [ "$count" -le 4 ] || fail "$1: repaired $count keep-alives (more than two rounds) after the fault ended"
+}
 # figure TEXT: one line of the summary printed at the end.
 figure() { FIGURES+=("$1"); log "$1"; }
 # journal_mark: where the journal stands now, for entries logged after it.
@@ -53,12 +73,17 @@ pg_replica 3 node3
 wait_until "node2 and node3 streaming from node1" 30 streaming_is 1 "node2,node3"
 
 write_passfile
+# The same password three ways, so the storm also replaces the writer and the probes' credentials
+# while a probe hangs: passfile a, passfile b, writer.password_file.
+cp "$LAB/pgpass" "$LAB/pgpass-b" || fail "cannot copy the passfile"
+(umask 077; printf '%s\n' "$LAB_PASSWORD" > "$LAB/password") || fail "cannot write the password file"
 # chaos-a.yaml is the running configuration; the reload storm alternates it with b and c.
 chaos_config() {
   cat <<YAML
 writer:
-  conninfo: "host=$WRITER_VIP port=$READ_PORT dbname=postgres user=pglvsd passfile=$LAB/pgpass connect_timeout=2"
+  conninfo: "host=$WRITER_VIP port=$READ_PORT dbname=postgres user=pglvsd ${5} connect_timeout=2"
   timeout: 1s
+${6:-}
 poll_interval: ${1}
 probe_timeout: ${2}
 watch_idle_probes: ${3}
@@ -76,9 +101,9 @@ virtual_services:
       node3: 3
 YAML
 }
-chaos_config 500ms 500ms true 2 > "$LAB/chaos-a.yaml"
-chaos_config 400ms 300ms false 5 > "$LAB/chaos-b.yaml"
-chaos_config 700ms 800ms true 4 > "$LAB/chaos-c.yaml"
+chaos_config 500ms 500ms true 2 "passfile=$LAB/pgpass" > "$LAB/chaos-a.yaml"
+chaos_config 400ms 300ms false 5 "passfile=$LAB/pgpass-b" > "$LAB/chaos-b.yaml"
+chaos_config 700ms 800ms true 4 "" "  password_file: $LAB/password" > "$LAB/chaos-c.yaml"
 for variant in a b c; do
   "$PGLVSD" check-config -c "$LAB/chaos-$variant.yaml" >/dev/null || fail "check-config rejected chaos-$variant.yaml"
 done
@@ -135,7 +160,8 @@ alive
 pass "(b) a writer frozen beyond writer.timeout: fail-static held the pool, then the writer's view returned"
 
 # --- (a) a reload storm while a replica is frozen ------------------------------------------------
-log "(a) 50 SIGHUPs, alternating poll interval, probe timeout, idle watching and a weight, while node3 is frozen"
+STORM=100
+log "(a) $STORM SIGHUPs, alternating poll interval, probe timeout, idle watching, a weight and the writer's credentials (passfile a, passfile b, password_file), while node3 is frozen"
 mark=$(journal_mark)
 pg_signal 3 STOP
 storm_started=$(now)
@@ -143,12 +169,12 @@ storm_started=$(now)
 # signal): the configuration is replaced atomically, as an editor or configuration manager does,
 # then SIGHUP; signals of one kind coalesce while pending, so the next goes once the journal shows
 # this one taken (bounded: 2 s each). The last file is chaos-a.yaml.
-python3 - "$PGLVSD_PID" "$LAB" "$LAB/journal.log" <<'PY' || fail "the reload storm stopped: pglvsd gone or a SIGHUP not taken"
+python3 - "$PGLVSD_PID" "$LAB" "$LAB/journal.log" "$STORM" <<'PY' || fail "the reload storm stopped: pglvsd gone or a SIGHUP not taken"
 import os, shutil, signal, sys, time
-pid, lab, journal = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+pid, lab, journal, storm = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
 offset = os.path.getsize(journal)
-for i in range(1, 51):
-    variant = "a" if i == 50 else "abc"[i % 3]
+for i in range(1, storm + 1):
+    variant = "a" if i == storm else "abc"[i % 3]
     shutil.copyfile(f"{lab}/chaos-{variant}.yaml", f"{lab}/pglvsd.yaml.new")
     os.replace(f"{lab}/pglvsd.yaml.new", f"{lab}/pglvsd.yaml")
     os.kill(pid, signal.SIGHUP)
@@ -163,17 +189,17 @@ for i in range(1, 51):
         time.sleep(0.005)
 PY
 storm_ended=$(now)
-all_reloaded() { [ "$(tail -n +"$mark" "$LAB/journal.log" | grep -ac '^MESSAGE=reloaded ')" -ge 50 ]; }
-wait_until "all 50 reloads applied" 10 all_reloaded
+all_reloaded() { [ "$(tail -n +"$mark" "$LAB/journal.log" | grep -ac '^MESSAGE=reloaded ')" -ge "$STORM" ]; }
+wait_until "all $STORM reloads applied" 10 all_reloaded
 wait_until "node2 alone serving at weight 2 (node3 frozen)" 15 serving_is "$N2 2"
-figure "(a) reload storm: 50 SIGHUPs in $(seconds "$storm_started" "$storm_ended")s; pool right (node2 at 2, frozen node3 out) $(seconds "$storm_ended" "$(now)")s after the last"
+figure "(a) reload storm: $STORM SIGHUPs in $(seconds "$storm_started" "$storm_ended")s; pool right (node2 at 2, frozen node3 out) $(seconds "$storm_ended" "$(now)")s after the last"
 if logged_since "$mark" "^MESSAGE=reload rejected"; then fail "a reload of a valid file was rejected: $(tail -n +"$mark" "$LAB/journal.log" | grep -a '^MESSAGE=reload rejected' | head -1)"; fi
 storm_gap=$(watchdog_gaps "$storm_started" "$(now)" | cut -d' ' -f1)
 figure "(a) reload storm: longest wait for WATCHDOG=1 during it ${storm_gap}s"
 thaw_replica 3 "(a) reload storm"
 no_false_removal "$mark" node2
 alive
-pass "(a) 50 reloads while a probe hung: every one applied, the loop kept deciding, the pool ended right"
+pass "(a) $STORM reloads while a probe hung: every one applied, the loop kept deciding, the pool ended right"
 
 # --- (d) a DNS server that never answers ---------------------------------------------------------
 log "(d) a WAL receiver named ghost.chaos streams from the writer; DNS goes to 10.0.0.53, which never answers"
@@ -249,8 +275,12 @@ ipvsadm -D -t "$READER_VIP:$READ_PORT" || fail "ipvsadm -D"
 deleted=$(now)
 wait_until "the service and its pool restored" 10 pool_right
 figure "(f) service deleted by hand: pool right $(seconds "$deleted" "$(now)")s after"
-logged_since "$mark" "^MESSAGE=drift repaired .*add service" || fail "the repair was not logged as drift"
+repaired_within_two_cycles "(f) service deleted by hand" "$deleted" "$mark"
 log "(f) the wrr scheduler unloaded with the service gone: adding the service back fails in the kernel"
+# The kernel would load a missing scheduler (and in (g) ip_vs, by its netlink family's alias)
+# through modprobe by itself: keep it from doing so, as on a director without the modules.
+modprobe_helper=$(cat /proc/sys/kernel/modprobe)
+echo /bin/false > /proc/sys/kernel/modprobe || fail "cannot turn module autoloading off"
 mark=$(journal_mark)
 unloaded() { ipvsadm -D -t "$READER_VIP:$READ_PORT" 2>/dev/null; rmmod ip_vs_wrr 2>/dev/null; }
 wait_until "ip_vs_wrr unloaded" 10 unloaded
@@ -258,12 +288,47 @@ refused() { logged_since "$mark" "^MESSAGE=add virtual service TCP $READER_VIP:$
 wait_until "the kernel's refusal logged, naming the operation" 10 refused
 two_refusals() { [ "$(tail -n +"$mark" "$LAB/journal.log" | grep -ac "^MESSAGE=add virtual service TCP $READER_VIP:$READ_PORT: scheduler")" -ge 2 ]; }
 wait_until "a second round refused too (the loop goes on)" 10 two_refusals
+repair_mark=$(journal_mark)
 insmod "/usr/lib/uml/modules/$(uname -r)/kernel/net/netfilter/ipvs/ip_vs_wrr.ko" || fail "insmod ip_vs_wrr"
 loaded=$(now)
 wait_until "the service restored once the scheduler is back" 10 pool_right
+repaired_within_two_cycles "(f) scheduler back" "$loaded" "$repair_mark"
 figure "(f) kernel refusal ($(tail -n +"$mark" "$LAB/journal.log" | grep -a "^MESSAGE=add virtual service" | head -1 | cut -c9-)): pool right $(seconds "$loaded" "$(now)")s after the scheduler came back"
 alive
 pass "(f) hand deletions are repaired as drift; a kernel error is logged naming the operation and the next round repairs it"
+
+# --- (g) ip_vs itself unloaded, then loaded again --------------------------------------------------
+log "(g) ip_vs unloaded (its table and netlink family gone), then loaded again: the family comes back under a new id"
+mark=$(journal_mark)
+ipvs_family() { genl ctrl get name IPVS 2>/dev/null | sed -n 's/^[[:space:]]*ID: \(0x[0-9a-f]*\).*/\1/p'; }
+old_family=$(ipvs_family)
+[ -n "$old_family" ] || fail "genl cannot see the IPVS family"
+# pglvsd adds the service back each round: flush and unload until the module goes.
+ipvs_unloaded() {
+  ipvsadm -C 2>/dev/null
+  for module in $(awk '$1 ~ /^ip_vs_/ { print $1 }' /proc/modules); do rmmod "$module" 2>/dev/null; done
+  rmmod ip_vs 2>/dev/null
+  ! grep -q '^ip_vs ' /proc/modules
+}
+wait_until "ip_vs unloaded" 20 ipvs_unloaded
+unavailable_logged() { [ "$(tail -n +"$mark" "$LAB/journal.log" | grep -ac '^MESSAGE=connect to the IPVS netlink family: the IPVS netlink family is not available')" -ge 2 ]; }
+wait_until "two rounds logging IPVS missing (the loop goes on)" 10 unavailable_logged
+repair_mark=$(journal_mark)
+for module in ip_vs ip_vs_wrr; do
+  insmod "/usr/lib/uml/modules/$(uname -r)/kernel/net/netfilter/ipvs/$module.ko" || fail "insmod $module"
+done
+loaded=$(now)
+new_family=$(ipvs_family)
+wait_until "the service and its pool rebuilt once ip_vs is back" 10 pool_right
+figure "(g) ip_vs unloaded and loaded again (netlink family $old_family -> $new_family): pool right $(seconds "$loaded" "$(now)")s after"
+repaired_within_two_cycles "(g) ip_vs back" "$loaded" "$repair_mark"
+echo "$modprobe_helper" > /proc/sys/kernel/modprobe
+# Of the ip_vs modules only ip_vs and ip_vs_wrr are back: a step added after this one needs its own.
+if [ "$new_family" != "$old_family" ]; then
+  logged_since "$mark" "^MESSAGE=ip_vs was loaded again" || fail "the new family id was not logged"
+fi
+alive
+pass "(g) ip_vs gone: logged each round, the loop went on; back under a new netlink family id: found again, the table rebuilt"
 
 # --- over the whole run --------------------------------------------------------------------------
 read -r longest longest_pid longest_at <<<"$(watchdog_gaps)"
