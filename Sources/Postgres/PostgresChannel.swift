@@ -25,6 +25,10 @@ public final class PostgresChannel: @unchecked Sendable {
 
     /// Called on `queue` when something arrives on the idle connection (the server going away).
     public var onIdleInput: (@Sendable () -> Void)?
+    /// The FATAL the server sent on the idle connection before closing it ("terminating
+    /// connection due to unexpected postmaster exit"), until the next connection.
+    public var idleFarewell: String? { farewell.text }
+    private let farewell = Farewell()
     /// Whether the idle socket is watched at all.
     public var watchesIdleSocket = true
 
@@ -109,6 +113,10 @@ public final class PostgresChannel: @unchecked Sendable {
             return finish(.failure(PostgresError(code: .connectionFailed, message: "out of memory allocating a connection")))
         }
         connection = conn
+        farewell.text = nil
+        // Between requests libpq hands a server's FATAL to the notice receiver; the channel
+        // outlives the connection (dropConnection and deinit finish it first).
+        PQsetNoticeReceiver(conn, farewellReceiver, Unmanaged.passUnretained(farewell).toOpaque())
         guard PQstatus(conn) != CONNECTION_BAD else { return fail(.connectionFailed) }
         // libpq's protocol: start as if PQconnectPoll had asked for writability.
         wait(.write) { $0.connectStep() }
@@ -205,6 +213,9 @@ public final class PostgresChannel: @unchecked Sendable {
     }
 
     /// Between requests: anything the server sends now (a FATAL, then EOF) means it is going away.
+    /// A FATAL ends the connection at once: the EOF behind it can come much later (the backend
+    /// still has to exit), and the next request reconnects, which tells a postmaster that is gone
+    /// (refused) from a backend that alone was terminated.
     private func watchIdle() {
         guard watchesIdleSocket, !closed, let connection, case let descriptor = PQsocket(connection), descriptor >= 0 else { return }
         let source = DispatchSource.makeReadSource(fileDescriptor: descriptor, queue: queue)
@@ -217,7 +228,9 @@ public final class PostgresChannel: @unchecked Sendable {
                 // A request took the socket over: its own reads will tell what happened.
                 self.begin()
             } else {
-                let alive = PQconsumeInput(connection) == 1 && PQstatus(connection) == CONNECTION_OK
+                // PQconsumeInput only reads; PQisBusy parses, and hands a FATAL to the receiver.
+                let alive = PQconsumeInput(connection) == 1 && PQisBusy(connection) == 0
+                    && PQstatus(connection) == CONNECTION_OK && self.farewell.text == nil
                 if alive { self.watchIdle() } else { self.dropConnection() }
                 self.onIdleInput?()
             }
@@ -252,4 +265,19 @@ public final class PostgresChannel: @unchecked Sendable {
         if let connection { PQfinish(connection) }
         connection = nil
     }
+}
+
+/// Where the notice receiver leaves a FATAL; touched only on the channel's queue (libpq calls the
+/// receiver from PQconsumeInput there).
+private final class Farewell: @unchecked Sendable {
+    var text: String?
+}
+
+/// libpq's notice receiver: keeps a FATAL or PANIC (severity not localized) with its SQLSTATE.
+private let farewellReceiver: PQnoticeReceiver = { context, result in
+    guard let context, let result else { return }
+    let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
+    guard let severity = field("V"), severity == "FATAL" || severity == "PANIC" else { return }
+    let state = field("C").map { " [\($0)]" } ?? ""
+    Unmanaged<Farewell>.fromOpaque(context).takeUnretainedValue().text = "\(severity): \(field("M") ?? "")\(state)"
 }

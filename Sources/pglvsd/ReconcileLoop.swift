@@ -77,13 +77,14 @@ final class ReconcileLoop: @unchecked Sendable {
         self.ipvs = try IPVSClient()
         // The prober reports a connection that stirred while idle (its postmaster died), and
         // the loop observes right away instead of at the next poll.
-        prober.onStirred = { [weak self] in self?.stirred($0) }
+        prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
     }
 
     /// Something arrived on an idle probe connection: its server is going away. Observe now.
-    private func stirred(_ endpoint: SocketEndpoint) {
+    private func stirred(_ endpoint: SocketEndpoint, farewell: String?) {
         guard !dryRun else { return }
-        logger.info("probe connection to \(endpoint) stirred while idle (server going away?); observing now",
+        let said = farewell.map { ": \($0)" } ?? " (server going away?)"
+        logger.info("probe connection to \(endpoint) stirred while idle\(said); observing now",
                     metadata: ["real_server": "\(endpoint)"])
         startRound(urgent: true)
     }
@@ -601,7 +602,7 @@ final class ReconcileLoop: @unchecked Sendable {
             prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger)
             // The prober reports a connection that stirred while idle (its postmaster died), and
             // the loop observes right away instead of at the next poll.
-            prober.onStirred = { [weak self] in self?.stirred($0) }
+            prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
             replaced.close()
         }
         password = loadedPassword

@@ -24,7 +24,7 @@ final class ReplicaProber: @unchecked Sendable {
     private let maximumBackoff: Double
     /// Called (on the queue) when something arrives on an idle probe connection: its server is
     /// going away.
-    var onStirred: (@Sendable (SocketEndpoint) -> Void)?
+    var onStirred: (@Sendable (SocketEndpoint, _ farewell: String?) -> Void)?
     private var links: [SocketEndpoint: Link] = [:]
 
     /// One replica's connection and its recent history.
@@ -130,7 +130,7 @@ final class ReplicaProber: @unchecked Sendable {
                                           refusesPasswordInClear: true)
         let channel = PostgresChannel(settings, queue: queue)
         channel.watchesIdleSocket = watchIdle
-        channel.onIdleInput = { [weak self] in self?.onStirred?(endpoint) }
+        channel.onIdleInput = { [weak self, unowned channel] in self?.onStirred?(endpoint, channel.idleFarewell) }
         return channel
     }
 

@@ -107,6 +107,32 @@ extension WriterAndReplicaViewTests {
     }
 }
 
+extension WriterAndReplicaViewTests {
+    /// A FATAL on the idle socket ends the connection at once, without waiting for the EOF
+    /// behind it; the next request reconnects, so a backend terminated alone is no server gone.
+    @Test func aFatalOnTheIdleSocketEndsTheConnectionAtOnce() throws {
+        #expect(LoopbackCluster.healthy())
+        let queue = DispatchQueue(label: "channel")
+        let probe = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.replica1, applicationName: "pglvsd-farewell"),
+                                    queue: queue)
+        defer { queue.sync { probe.close() } }
+        let noticed = DispatchSemaphore(value: 0)
+        queue.sync { probe.onIdleInput = { noticed.signal() } }
+        _ = try Await.result { done in queue.async { probe.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        let admin = try PostgresConnection(ConnectionSettings(conninfo: LoopbackCluster.replica1))
+        let terminated = try admin.query("SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pglvsd-farewell') AS t")
+        #expect(terminated.rows.first?.first == "1")
+        #expect(noticed.wait(timeout: .now() + 5) == .success, "the idle socket never stirred")
+        let (connected, farewell) = queue.sync { (probe.isConnected, probe.idleFarewell) }
+        #expect(!connected, "the channel stayed open after the server's FATAL")
+        #expect(farewell?.contains("FATAL: terminating connection due to administrator command [57P01]") == true,
+                "\(String(describing: farewell))")
+        let again = try Await.result { done in queue.async { probe.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        #expect(again.inRecovery)
+        print("the idle socket's farewell: \(farewell ?? "none"); the next request reconnected to a standby")
+    }
+}
+
 /// Waits (off the channel's queue) for a callback-style request to complete.
 enum Await {
     static func result<T: Sendable>(seconds: Double = 10, _ start: (@escaping @Sendable (T) -> Void) -> Void) -> T? {

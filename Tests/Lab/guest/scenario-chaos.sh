@@ -272,7 +272,7 @@ pass "(e) killed mid-apply and restarted: the table was adopted and converged, n
 log "(f) the virtual service deleted by hand"
 mark=$(journal_mark)
 ipvsadm -D -t "$READER_VIP:$READ_PORT" || fail "ipvsadm -D"
-deleted=$(now)
+deleted=$EPOCHREALTIME
 wait_until "the service and its pool restored" 10 pool_right
 figure "(f) service deleted by hand: pool right $(seconds "$deleted" "$(now)")s after"
 repaired_within_two_cycles "(f) service deleted by hand" "$deleted" "$mark"
@@ -290,7 +290,7 @@ two_refusals() { [ "$(tail -n +"$mark" "$LAB/journal.log" | grep -ac "^MESSAGE=a
 wait_until "a second round refused too (the loop goes on)" 10 two_refusals
 repair_mark=$(journal_mark)
 insmod "/usr/lib/uml/modules/$(uname -r)/kernel/net/netfilter/ipvs/ip_vs_wrr.ko" || fail "insmod ip_vs_wrr"
-loaded=$(now)
+loaded=$EPOCHREALTIME
 wait_until "the service restored once the scheduler is back" 10 pool_right
 repaired_within_two_cycles "(f) scheduler back" "$loaded" "$repair_mark"
 figure "(f) kernel refusal ($(tail -n +"$mark" "$LAB/journal.log" | grep -a "^MESSAGE=add virtual service" | head -1 | cut -c9-)): pool right $(seconds "$loaded" "$(now)")s after the scheduler came back"
@@ -317,7 +317,7 @@ repair_mark=$(journal_mark)
 for module in ip_vs ip_vs_wrr; do
   insmod "/usr/lib/uml/modules/$(uname -r)/kernel/net/netfilter/ipvs/$module.ko" || fail "insmod $module"
 done
-loaded=$(now)
+loaded=$EPOCHREALTIME
 new_family=$(ipvs_family)
 wait_until "the service and its pool rebuilt once ip_vs is back" 10 pool_right
 figure "(g) ip_vs unloaded and loaded again (netlink family $old_family -> $new_family): pool right $(seconds "$loaded" "$(now)")s after"
