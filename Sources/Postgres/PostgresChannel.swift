@@ -39,6 +39,9 @@ public final class PostgresChannel: @unchecked Sendable {
         var timedOut = false
         var rows: QueryResult?
         var error: PostgresError?
+        /// Sent on a connection an earlier request opened; if it dies under this one, one fresh
+        /// connection tells a server gone (refused) from a backend that alone was terminated.
+        var onReusedConnection = false
     }
 
     private enum Readiness { case read, write }
@@ -53,7 +56,9 @@ public final class PostgresChannel: @unchecked Sendable {
     }
 
     /// True while a connection is established and no request is running on it.
-    public var isConnected: Bool { connected && connection.map { PQstatus($0) == CONNECTION_OK } ?? false }
+    public var isConnected: Bool {
+        connected && farewell.text == nil && connection.map { PQstatus($0) == CONNECTION_OK } ?? false
+    }
 
     /// True once a request has completed on the current connection: until then a slow answer
     /// may be the new backend warming up (its first query loads the catalog caches).
@@ -67,6 +72,8 @@ public final class PostgresChannel: @unchecked Sendable {
 
     /// Runs one statement, connecting first if needed; `completion` runs later on `queue`, within
     /// `timeout` in every case. A timed-out request drops the connection: its state is unknown.
+    /// A statement whose reused connection dies under it is sent once more on a fresh connection
+    /// (within the same deadline): give only statements that may run twice (pglvsd's are reads).
     /// - Parameter sql: the statement for the server's version (known once connected).
     public func run(timeout: DispatchTimeInterval, sql: @escaping @Sendable (_ serverVersion: Int) -> String,
                     completion: @escaping Completion) {
@@ -102,7 +109,16 @@ public final class PostgresChannel: @unchecked Sendable {
 
     private func begin() {
         if closed { return finish(.failure(PostgresError(code: .connectionLost, message: "channel closed"))) }
-        if isConnected { return send() }
+        if let connection, isConnected {
+            // Whatever the server sent since the last request (a FATAL the idle watch has not
+            // seen yet, or was not watching for) is read first: non-blocking, and parsed.
+            _ = PQconsumeInput(connection)
+            _ = PQisBusy(connection)
+            if isConnected {
+                request?.onReusedConnection = true
+                return send()
+            }
+        }
         dropConnection()
         do {
             try Conninfo.validate(settings.conninfo)
@@ -114,6 +130,7 @@ public final class PostgresChannel: @unchecked Sendable {
         }
         connection = conn
         farewell.text = nil
+        farewell.sqlState = nil
         // Between requests libpq hands a server's FATAL to the notice receiver; the channel
         // outlives the connection (dropConnection and deinit finish it first).
         PQsetNoticeReceiver(conn, farewellReceiver, Unmanaged.passUnretained(farewell).toOpaque())
@@ -228,11 +245,15 @@ public final class PostgresChannel: @unchecked Sendable {
                 // A request took the socket over: its own reads will tell what happened.
                 self.begin()
             } else {
-                // PQconsumeInput only reads; PQisBusy parses, and hands a FATAL to the receiver.
+                // PQconsumeInput only reads; PQisBusy (always 0 when idle) parses, which hands a
+                // FATAL to the notice receiver.
                 let alive = PQconsumeInput(connection) == 1 && PQisBusy(connection) == 0
                     && PQstatus(connection) == CONNECTION_OK && self.farewell.text == nil
+                let sessionOnly = self.farewell.endsTheSessionOnly
                 if alive { self.watchIdle() } else { self.dropConnection() }
-                self.onIdleInput?()
+                // An idle-session timeout says nothing about the server: the next request
+                // reconnects, with no hurry.
+                if !sessionOnly { self.onIdleInput?() }
             }
         }
         self.source = source
@@ -242,11 +263,20 @@ public final class PostgresChannel: @unchecked Sendable {
     private func fail(_ code: PostgresError.Code) {
         let message = connection.map { PostgresConnection.errorText($0) } ?? "no connection"
         dropConnection()
+        if code == .connectionLost, !closed, var current = request, current.onReusedConnection, !current.timedOut {
+            // The connection died under the statement ("terminating connection due to
+            // administrator command", then EOF): its backend may have been terminated alone.
+            current.onReusedConnection = false
+            current.rows = nil
+            current.error = nil
+            request = current
+            return begin()
+        }
         finish(.failure(PostgresError(code: code, message: message)))
     }
 
     private func finish(_ outcome: Result<QueryResult, PostgresError>) {
-        if closed || (connection.map { PQstatus($0) != CONNECTION_OK } ?? false) { dropConnection() }
+        if closed || farewell.text != nil || (connection.map { PQstatus($0) != CONNECTION_OK } ?? false) { dropConnection() }
         if case .failure(let error) = outcome, error.code == .timedOut { dropConnection() }
         guard let request else { return }
         self.request = nil
@@ -267,17 +297,29 @@ public final class PostgresChannel: @unchecked Sendable {
     }
 }
 
-/// Where the notice receiver leaves a FATAL; touched only on the channel's queue (libpq calls the
-/// receiver from PQconsumeInput there).
+/// Where the notice receiver leaves what the server said before closing the connection; touched
+/// only on the channel's queue (libpq calls the receiver while parsing, in PQisBusy,
+/// PQgetResult or PQconnectPoll there).
 private final class Farewell: @unchecked Sendable {
     var text: String?
+    var sqlState: String?
+
+    /// An idle-session or idle-in-transaction timeout: this session ends, the server stays.
+    var endsTheSessionOnly: Bool { sqlState == "57P05" || sqlState == "25P03" }
 }
 
-/// libpq's notice receiver: keeps a FATAL or PANIC (severity not localized) with its SQLSTATE.
+/// libpq's notice receiver: keeps a FATAL or PANIC (severity not localized), or a notice of class
+/// 57 (an immediate shutdown or a crash restart warns the client before closing: WARNING 57P01 or
+/// 57P02), with its SQLSTATE. Other notices are dropped (libraries do not print).
 private let farewellReceiver: PQnoticeReceiver = { context, result in
     guard let context, let result else { return }
     let field = { (code: Character) in PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) } }
-    guard let severity = field("V"), severity == "FATAL" || severity == "PANIC" else { return }
-    let state = field("C").map { " [\($0)]" } ?? ""
-    Unmanaged<Farewell>.fromOpaque(context).takeUnretainedValue().text = "\(severity): \(field("M") ?? "")\(state)"
+    let severity = field("V") ?? ""
+    let state = field("C")
+    guard severity == "FATAL" || severity == "PANIC" || state?.hasPrefix("57") == true else { return }
+    let farewell = Unmanaged<Farewell>.fromOpaque(context).takeUnretainedValue()
+    // The server's words go to the log: one line, no control characters, bounded.
+    let message = String((field("M") ?? "").unicodeScalars.prefix(200).map { $0.properties.generalCategory == .control ? " " : Character($0) })
+    farewell.text = "\(severity): \(message)\(state.map { " [\($0)]" } ?? "")"
+    farewell.sqlState = state
 }

@@ -131,6 +131,28 @@ extension WriterAndReplicaViewTests {
         #expect(again.inRecovery)
         print("the idle socket's farewell: \(farewell ?? "none"); the next request reconnected to a standby")
     }
+
+    /// A backend terminated while it runs a statement (a FATAL crossing the request, then EOF) is
+    /// no server gone: the statement is asked once more on a fresh connection, which answers.
+    @Test func aStatementWhoseBackendIsTerminatedIsAskedAgainOnAFreshConnection() throws {
+        #expect(LoopbackCluster.healthy())
+        let queue = DispatchQueue(label: "channel")
+        let channel = PostgresChannel(ConnectionSettings(conninfo: LoopbackCluster.replica1, applicationName: "pglvsd-terminated"),
+                                      queue: queue)
+        defer { queue.sync { channel.close() } }
+        _ = try Await.result { done in queue.async { channel.replicaStatus(timeout: .seconds(2), completion: done) } }.get()
+        let outcome = Await.result(seconds: 15) { done in
+            queue.async { channel.run(timeout: .seconds(10), sql: { _ in "SELECT pg_sleep(2), 'answered' AS word" }, completion: done) }
+            let admin = try? PostgresConnection(ConnectionSettings(conninfo: LoopbackCluster.replica1))
+            let sleeping = "SELECT pid FROM pg_stat_activity WHERE application_name = 'pglvsd-terminated' AND query LIKE 'SELECT pg_sleep(2)%'"
+            let found = LoopbackCluster.eventually(5) { (try admin?.query(sleeping).rows.count ?? 0) == 1 }
+            #expect(found, "the statement never showed in pg_stat_activity")
+            _ = try? admin?.query("SELECT pg_terminate_backend(pid) FROM (\(sleeping)) AS s")
+        }
+        let rows = try #require(try outcome.get().rows)
+        #expect(rows.first?.last == "answered")
+        print("a statement whose backend was terminated under it answered from a fresh connection")
+    }
 }
 
 /// Waits (off the channel's queue) for a callback-style request to complete.
