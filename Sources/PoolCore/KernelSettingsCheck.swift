@@ -32,12 +32,15 @@ public struct KernelSettingFinding: Hashable, Sendable, CustomStringConvertible 
     public var consequence: String?
     /// Why a value that is not the recommended one does not matter here.
     public var note: String?
+    /// False when the setting could not be read (its consequence says why).
+    public var isReadable: Bool
 
-    public init(setting: String, value: String, consequence: String? = nil, note: String? = nil) {
+    public init(setting: String, value: String, consequence: String? = nil, note: String? = nil, isReadable: Bool = true) {
         self.setting = setting
         self.value = value
         self.consequence = consequence
         self.note = note
+        self.isReadable = isReadable
     }
 
     public var isOK: Bool { consequence == nil }
@@ -69,7 +72,7 @@ public enum KernelSettingsCheck {
         switch reading {
         case .unreadable(let why):
             return KernelSettingFinding(setting: setting, value: "unreadable",
-                                        consequence: "cannot be read (\(why)); is the ip_vs module loaded?")
+                                        consequence: "cannot be read (\(why)); is the ip_vs module loaded?", isReadable: false)
         case .value(let value):
             let verdict = rule(value)
             return KernelSettingFinding(setting: setting, value: "\(value)", consequence: verdict.consequence, note: verdict.note)

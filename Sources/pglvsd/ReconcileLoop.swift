@@ -61,6 +61,7 @@ final class ReconcileLoop: @unchecked Sendable {
     private var knownKeepalives: [SocketEndpoint: ServerKeepalive] = [:]
     /// IPVS sysctls whose value defeats a removal or a drain.
     private var kernelSettingProblems = StandingProblems()
+    private var kernelSettingsUnreadable = false
     private let timeoutKeeper: IPVSTimeoutKeeper
     private var cycleFailed = false
     private var lastWriterAddress: String?
@@ -824,12 +825,19 @@ final class ReconcileLoop: @unchecked Sendable {
 
     /// Logs, once per change, each IPVS sysctl whose value defeats a removal or a drain, with
     /// what it does (KernelSettingsCheck); at start and on reload.
+    /// Settings it cannot read are one notice, not a warning each: the shipped unit's
+    /// ProcSubset=pid hides /proc/sys from the daemon (and without ip_vs it would not run).
     private func checkKernelSettings() {
         let persistent = configuration.virtualServices.contains { $0.service.flags.contains(.persistent) }
         let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
-        let (raised, cleared) = kernelSettingProblems.update(findings.filter { !$0.isOK }.map(\.description))
+        let (raised, cleared) = kernelSettingProblems.update(findings.filter { !$0.isOK && $0.isReadable }.map(\.description))
         for problem in raised { logger.warning("kernel setting: \(problem)") }
         for problem in cleared { logger.info("kernel setting right now, was: \(problem)") }
+        let unreadable = findings.filter { !$0.isReadable }.map(\.setting)
+        if !unreadable.isEmpty && !kernelSettingsUnreadable {
+            logger.notice("cannot read \(unreadable.joined(separator: ", ")) here (under pglvsd.service, ProcSubset=pid hides /proc/sys): `pglvsd check-config --kernel` checks them")
+        }
+        kernelSettingsUnreadable = !unreadable.isEmpty
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.
