@@ -8,12 +8,17 @@ public struct StandingProblems: Hashable, Sendable {
 
     /// Takes this round's problems; returns those new since the last round (in the given
     /// order) and those gone (sorted).
-    public mutating func update(_ problems: [String]) -> (raised: [String], cleared: [String]) {
+    /// - Parameter unjudged: of the problems missing this round, those whose subject was not
+    ///   looked at (a server out of the pool for a while): they stand on, unannounced, so that a
+    ///   server leaving and coming back is not "cleared" and raised again.
+    public mutating func update(_ problems: [String], unjudged: (String) -> Bool = { _ in false })
+        -> (raised: [String], cleared: [String]) {
         let now = Set(problems)
         var seen = Set<String>()
         let raised = problems.filter { !current.contains($0) && seen.insert($0).inserted }
-        let cleared = current.subtracting(now).sorted()
-        current = now
-        return (raised, cleared)
+        let gone = current.subtracting(now)
+        let standing = gone.filter(unjudged)
+        current = now.union(standing)
+        return (raised, gone.subtracting(standing).sorted())
     }
 }

@@ -814,7 +814,10 @@ final class ReconcileLoop: @unchecked Sendable {
             let shown: String
             if case .endpoint(_, let endpoint) = configured.service.key { shown = "\(endpoint)" } else { shown = "\(configured.service.key)" }
             let warnings = IdleSessionCheck.warnings(service: shown, tcpTimeoutSeconds: tcpTimeout, servers: servers)
-            let (raised, cleared) = idleSessionWarnings[configured.name, default: StandingProblems()].update(warnings)
+            // A warned server that left the pool is not judged, and its warning stands unannounced.
+            let judged = servers.map { "\($0.name): " }
+            let (raised, cleared) = idleSessionWarnings[configured.name, default: StandingProblems()]
+                .update(warnings) { warning in !judged.contains { warning.hasPrefix($0) } }
             var serviceLogger = logger
             serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
             for warning in raised { serviceLogger.warning("\(warning)") }
