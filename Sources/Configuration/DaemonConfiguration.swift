@@ -29,6 +29,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     /// Where servers the writer's rows name may be (probed, and pooled); nil when not set: the
     /// daemon then allows a direct-routing service's connected networks only.
     public var allowedNetworks: [IPNetwork]?
+    /// Settings of the director's IPVS as a whole (`ipvs.timeouts`).
+    public var ipvs: IPVSConfiguration
 
     public enum StopAction: String, Hashable, Sendable, Decodable, CaseIterable {
         /// Leave the table as it is: reads keep flowing while the daemon restarts.
@@ -64,6 +66,7 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         case fastPollInterval = "fast_poll_interval"
         case watchIdleProbes = "watch_idle_probes"
         case allowedNetworks = "allowed_networks"
+        case ipvs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -107,6 +110,7 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
         } else {
             allowedNetworks = nil
         }
+        ipvs = fields.optional(.ipvs) ?? IPVSConfiguration()
         stateDirectory = fields.optional(.stateDirectory) ?? DaemonConfiguration.defaultStateDirectory
         if !stateDirectory.hasPrefix("/") { fields.problem(.stateDirectory, "must be an absolute path") }
         runtimeDirectory = fields.optional(.runtimeDirectory) ?? DaemonConfiguration.defaultRuntimeDirectory

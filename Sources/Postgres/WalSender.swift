@@ -85,6 +85,13 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var replayLSN: String?
     /// True when its WAL receiver is streaming (pg_stat_wal_receiver.status).
     public var receiverStreaming: Bool
+    /// The server's tcp_keepalives_idle on this (TCP) connection: with the setting at 0,
+    /// PostgreSQL reports the socket's effective value, the OS default (7200 on Linux). Nil when
+    /// unknown (0, over a Unix socket, or unreadable). Client sessions get the same unless a
+    /// role, database or the session itself sets another.
+    public var keepalivesIdleSeconds: Int?
+    /// tcp_keepalives_interval, likewise.
+    public var keepalivesIntervalSeconds: Int?
 }
 
 extension PostgresConnection {
@@ -138,7 +145,9 @@ extension PostgresConnection {
         SELECT pg_is_in_recovery() AS in_recovery,
                extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_delay,
                pg_last_wal_replay_lsn()::text AS replay_lsn,
-               (SELECT status FROM pg_stat_wal_receiver) AS receiver_status
+               (SELECT status FROM pg_stat_wal_receiver) AS receiver_status,
+               current_setting('tcp_keepalives_idle') AS keepalives_idle,
+               current_setting('tcp_keepalives_interval') AS keepalives_interval
         """
 
     /// A replica's own view: pg_is_in_recovery(), replay position and delay, WAL receiver state.
@@ -154,7 +163,24 @@ extension PostgresConnection {
         return ReplicaStatus(inRecovery: recovery == "t",
                              replayDelaySeconds: (row["replay_delay"] ?? nil).flatMap { Double($0) },
                              replayLSN: row["replay_lsn"] ?? nil,
-                             receiverStreaming: (row["receiver_status"] ?? nil) == "streaming")
+                             receiverStreaming: (row["receiver_status"] ?? nil) == "streaming",
+                             keepalivesIdleSeconds: seconds(row["keepalives_idle"] ?? nil),
+                             keepalivesIntervalSeconds: seconds(row["keepalives_interval"] ?? nil))
+    }
+
+    /// A keepalive setting as the server shows it: `7200` (seconds, what PostgreSQL prints for
+    /// these), or with a unit (`2h`, `15min`, `30s`). Nil for 0 (unknown: not a TCP socket),
+    /// for anything else, and for a value past a year: whatever answers at a probed address
+    /// shapes the text.
+    static func seconds(_ text: String?) -> Int? {
+        guard let text else { return nil }
+        let trimmed = text.filter { !$0.isWhitespace }
+        let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 9, let number = Int(digits) else { return nil }
+        let factors: [Substring: Int] = ["": 1, "s": 1, "min": 60, "h": 3600, "d": 86_400]
+        guard let factor = factors[trimmed.dropFirst(digits.count)] else { return nil }
+        let value = number * factor
+        return value > 0 && value <= 365 * 86_400 ? value : nil
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import PoolCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,10 +8,18 @@ import Glibc
 struct CheckConfig: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate a configuration file; print every problem with its key path.")
+        abstract: "Validate a configuration file; print every problem with its key path.",
+        discussion: """
+            Exit status: 0 the configuration is valid (and, with --kernel, every IPVS setting it \
+            depends on is right); 2 the configuration is invalid; 3 (--kernel) the configuration \
+            is valid but a kernel setting defeats a removal or a drain, or cannot be read.
+            """)
 
     @Option(name: .shortAndLong, help: "Path of the configuration file.")
     var config: String = "/etc/pglvsd/pglvsd.yaml"
+
+    @Flag(help: "Also read the IPVS sysctls this configuration depends on and print each, its value and what it does.")
+    var kernel = false
 
     func run() throws {
         do {
@@ -21,11 +30,27 @@ struct CheckConfig: ParsableCommand {
                       + "\(service.policy.forwarding.ipvsadmName), default_weight \(service.policy.defaultWeight), "
                       + "\(service.policy.weights.count) listed weight(s)")
             }
-        } catch {
+            let timeouts = loaded.ipvs.timeouts
+            if !timeouts.isEmpty {
+                let set = [("tcp", timeouts.tcp), ("tcp_fin", timeouts.tcpFin), ("udp", timeouts.udp)]
+                    .compactMap { name, seconds in seconds.map { "\(name) \($0)s" } }
+                print("  ipvs.timeouts: \(set.joined(separator: ", ")) (set at start and kept)")
+            }
+            if kernel, !checkKernel(loaded) { throw ExitCode(3) }
+        } catch let error as ConfigurationError {
             for problem in error.problems {
                 printError("\(config): \(problem)")
             }
             throw ExitCode(2)
         }
+    }
+
+    /// Prints each IPVS setting this configuration depends on; false when one is wrong.
+    private func checkKernel(_ loaded: DaemonConfiguration) -> Bool {
+        let persistent = loaded.virtualServices.contains { $0.service.flags.contains(.persistent) }
+        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
+        print("kernel settings:")
+        for finding in findings { print("  \(finding)") }
+        return findings.allSatisfy(\.isOK)
     }
 }

@@ -54,7 +54,15 @@ final class ReconcileLoop: @unchecked Sendable {
     /// Each service's desired members last cycle: a kernel change needed while they stayed the
     /// same is drift (someone edited the table by hand).
     private var lastMembers: [String: [PoolMember]] = [:]
-    private var lastWarnings: [String: Set<String>] = [:]
+    /// Per service, the pool warnings and the idle-session warnings standing now.
+    private var poolWarnings: [String: StandingProblems] = [:]
+    private var idleSessionWarnings: [String: StandingProblems] = [:]
+    /// Each probed server's keepalive timing, kept while its probe reconnects.
+    private var knownKeepalives: [SocketEndpoint: ServerKeepalive] = [:]
+    /// IPVS sysctls whose value defeats a removal or a drain.
+    private var kernelSettingProblems = StandingProblems()
+    private var kernelSettingsUnreadable = false
+    private let timeoutKeeper: IPVSTimeoutKeeper
     private var cycleFailed = false
     private var lastWriterAddress: String?
     private var cycles = 0
@@ -75,6 +83,7 @@ final class ReconcileLoop: @unchecked Sendable {
         prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger)
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
+        timeoutKeeper = IPVSTimeoutKeeper(settings: configuration.ipvs.timeouts)
         // The prober reports a connection that stirred while idle (its postmaster died), and
         // the loop observes right away instead of at the next poll.
         prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
@@ -118,6 +127,7 @@ final class ReconcileLoop: @unchecked Sendable {
             self.logAllowedNetworks()
             self.logPasswordExposure()
             self.checkWatchdog()
+            self.checkKernelSettings()
             self.schedule()
         }
     }
@@ -442,6 +452,8 @@ final class ReconcileLoop: @unchecked Sendable {
                       statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
                       primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
         }
+        timeoutKeeper.keep(ipvs, now: now, apply: !dryRun, logger: logger)
+        checkIdleSessions()
         reportToServiceManager()
         publishStatus()
     }
@@ -457,6 +469,9 @@ final class ReconcileLoop: @unchecked Sendable {
         } catch where error.kind == .kernel(.noEntry) {
             guard try ipvs.resolveFamilyAgain() else { throw error }
             logger.warning("ip_vs was loaded again (its netlink family has a new id): rebuilding the table; its sysctls are back to the kernel's defaults until systemd-sysctl --prefix=/net/ipv4/vs runs")
+            // A new module: its timeouts and sysctls are the kernel's defaults again.
+            checkKernelSettings()
+            timeoutKeeper.reconfigure(configuration.ipvs.timeouts)
             return try dump()
         }
     }
@@ -588,6 +603,8 @@ final class ReconcileLoop: @unchecked Sendable {
         if !networks.isEmpty { connectedNetworks = networks }
         logAllowedNetworks()
         checkWatchdog()
+        checkKernelSettings()
+        timeoutKeeper.reconfigure(loaded.ipvs.timeouts)
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {
             writer.close()
@@ -613,7 +630,8 @@ final class ReconcileLoop: @unchecked Sendable {
         for service in old.virtualServices where kept[service.name] != service.service.key {
             trackers[service.name] = nil
             summaries[service.name] = nil
-            lastWarnings[service.name] = nil
+            poolWarnings[service.name] = nil
+            idleSessionWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }
         if loaded.pollInterval != old.pollInterval { schedule() }
@@ -804,11 +822,51 @@ final class ReconcileLoop: @unchecked Sendable {
     /// once when it clears: a director whose writer is away for minutes logs two lines, not one
     /// per round. `pglvsd status` and the metrics show a warning for as long as it holds.
     private func logWarningChanges(_ service: String, _ warnings: [String], _ serviceLogger: Logger) {
-        let previous = lastWarnings[service] ?? []
-        let current = Set(warnings)
-        for warning in warnings where !previous.contains(warning) { serviceLogger.warning("\(warning)") }
-        for cleared in previous.subtracting(current).sorted() { serviceLogger.info("pool warning cleared: \(cleared)") }
-        lastWarnings[service] = current
+        let (raised, cleared) = poolWarnings[service, default: StandingProblems()].update(warnings)
+        for warning in raised { serviceLogger.warning("\(warning)") }
+        for warning in cleared { serviceLogger.info("pool warning cleared: \(warning)") }
+    }
+
+    /// Warns, once per change, about pool members whose keepalives come later than IPVS's tcp
+    /// timeout: their clients' idle sessions are silently dropped (IdleSessionCheck).
+    private func checkIdleSessions() {
+        knownKeepalives.merge(prober.keepalives) { _, new in new }
+        guard let tcpTimeout = timeoutKeeper.kernel?.tcp else { return }
+        var members = Set<SocketEndpoint>()
+        for configured in configuration.virtualServices where IdleSessionCheck.appliesTo(configured.service.key) {
+            let pool = summaries[configured.name]?.members ?? []
+            members.formUnion(pool.map(\.endpoint))
+            let servers = pool.compactMap { member in knownKeepalives[member.endpoint].map { (name: member.name, keepalive: $0) } }
+            let shown: String
+            if case .endpoint(_, let endpoint) = configured.service.key { shown = "\(endpoint)" } else { shown = "\(configured.service.key)" }
+            let warnings = IdleSessionCheck.warnings(service: shown, tcpTimeoutSeconds: tcpTimeout, servers: servers)
+            // A warned server that left the pool is not judged, and its warning stands unannounced.
+            let judged = servers.map { "\($0.name): " }
+            let (raised, cleared) = idleSessionWarnings[configured.name, default: StandingProblems()]
+                .update(warnings) { warning in !judged.contains { warning.hasPrefix($0) } }
+            var serviceLogger = logger
+            serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
+            for warning in raised { serviceLogger.warning("\(warning)") }
+            for warning in cleared { serviceLogger.info("no longer: \(warning)") }
+        }
+        knownKeepalives = knownKeepalives.filter { members.contains($0.key) }
+    }
+
+    /// Logs, once per change, each IPVS sysctl whose value defeats a removal or a drain, with
+    /// what it does (KernelSettingsCheck); at start and on reload.
+    /// Settings it cannot read are one notice, not a warning each: the shipped unit's
+    /// ProcSubset=pid hides /proc/sys from the daemon (and without ip_vs it would not run).
+    private func checkKernelSettings() {
+        let persistent = configuration.virtualServices.contains { $0.service.flags.contains(.persistent) }
+        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
+        let (raised, cleared) = kernelSettingProblems.update(findings.filter { !$0.isOK && $0.isReadable }.map(\.description))
+        for problem in raised { logger.warning("kernel setting: \(problem)") }
+        for problem in cleared { logger.info("kernel setting right now, was: \(problem)") }
+        let unreadable = findings.filter { !$0.isReadable }.map(\.setting)
+        if !unreadable.isEmpty && !kernelSettingsUnreadable {
+            logger.notice("cannot read \(unreadable.joined(separator: ", ")) here (under pglvsd.service, ProcSubset=pid hides /proc/sys): `pglvsd check-config --kernel` checks them")
+        }
+        kernelSettingsUnreadable = !unreadable.isEmpty
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.

@@ -38,6 +38,13 @@ final class ReplicaProber: @unchecked Sendable {
         var loggedState: String?
         /// The round waiting for this server's running request, if any.
         var waiter: (@Sendable (ReplicaProbe) -> Void)?
+        /// The server's keepalive timing for client sessions, from its last answer.
+        var keepalive: ServerKeepalive?
+    }
+
+    /// Each probed server's keepalive timing, as it last reported it.
+    var keepalives: [SocketEndpoint: ServerKeepalive] {
+        links.compactMapValues(\.keepalive)
     }
 
     /// - Parameters:
@@ -145,6 +152,9 @@ final class ReplicaProber: @unchecked Sendable {
             probe = status.inRecovery ? .standby(replayDelaySeconds: status.replayDelaySeconds) : .notInRecovery
             link.failures = 0
             link.lastFailure = nil
+            link.keepalive = status.keepalivesIdleSeconds.map {
+                ServerKeepalive(idleSeconds: $0, intervalSeconds: status.keepalivesIntervalSeconds)
+            }
             state = "answering"
             if link.loggedState != nil && link.loggedState != state {
                 logger.info("probe of \(endpoint) answers again", metadata: ["real_server": "\(endpoint)"])

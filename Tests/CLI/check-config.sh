@@ -39,6 +39,29 @@ check "rejects an unknown scheduler" 2 'virtual_services[0].scheduler: unknown s
   "${example/scheduler: rr/scheduler: fastest}"
 check "rejects a port out of range" 2 "virtual_services[0].port: port must be between 1 and 65535, got 70000" \
   "${example/port: 5432/port: 70000}"
+# ipvs.timeouts: whole seconds from 1s to under a day, each problem with its key path.
+check "accepts ipvs.timeouts" 0 "ipvs.timeouts: tcp 900s, tcp_fin 120s, udp 300s (set at start and kept)" "$example
+ipvs:
+  timeouts: {tcp: 15m, tcp_fin: 2m, udp: 300}"
+check "rejects a sub-second IPVS timeout" 2 "ipvs.timeouts.tcp: must be whole seconds, at least 1s and under 24h, got 1500ms" "$example
+ipvs: {timeouts: {tcp: 1500ms}}"
+check "rejects an IPVS timeout of 0" 2 "ipvs.timeouts.udp: must be whole seconds, at least 1s and under 24h, got 0s" "$example
+ipvs: {timeouts: {udp: 0}}"
+check "rejects an IPVS timeout of a day" 2 "ipvs.timeouts.tcp_fin: duration must be between 0 and 24h" "$example
+ipvs: {timeouts: {tcp_fin: 86400}}"
+check "rejects an unknown IPVS timeout" 2 "ipvs.timeouts.sctp: unknown key (expected one of: tcp, tcp_fin, udp)" "$example
+ipvs: {timeouts: {sctp: 5s}}"
+# --kernel prints each IPVS sysctl the configuration depends on; without IPVS (this host's
+# kernel may have none) they cannot be read, which is exit 3, not a configuration error.
+printf '%s\n' "$example" > "$work/config.yaml"
+output=$("$pglvsd" check-config --kernel -c "$work/config.yaml" 2>&1); status=$?
+if [ -d /proc/sys/net/ipv4/vs ]; then expected_line="net.ipv4.vs.expire_nodest_conn = "; else expected_line="net.ipv4.vs.expire_nodest_conn = unreadable: cannot be read"; fi
+if { [ "$status" -eq 0 ] || [ "$status" -eq 3 ]; } && grep -qF "$expected_line" <<<"$output" \
+   && grep -qF "net.ipv4.vs.conn_reuse_mode = " <<<"$output" && { [ -d /proc/sys/net/ipv4/vs ] || [ "$status" -eq 3 ]; }; then
+  echo "PASS: check-config --kernel prints each IPVS setting (exit $status)"; passed=$((passed + 1))
+else
+  echo "FAIL: check-config --kernel: exit $status, output:"; echo "$output" | sed 's/^/    /'; failed=$((failed + 1))
+fi
 # password_file: 0600 passes; readable by others, or next to a password in the conninfo, fails
 # with the key path; the password itself never appears in the output.
 printf 'S3cretPassw0rd\n' > "$work/password"; chmod 0600 "$work/password"

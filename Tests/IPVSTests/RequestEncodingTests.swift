@@ -66,3 +66,33 @@ import LVSModel
         #expect(Array(both.dropFirst(first.count)) == IPVSRequest.info.encode(family: 0x20, sequence: 2, portID: 5))
     }
 }
+
+/// IPVS_CMD_SET_CONFIG / GET_CONFIG: the three timeouts as u32 attributes of the command.
+@Suite struct TimeoutMessageTests {
+    @Test func setTimeoutsCarriesTheThreeTimeouts() {
+        let bytes = IPVSRequest.setTimeouts(IPVSTimeouts(tcp: 20, tcpFin: 0, udp: 300)).encode(family: 0x20, sequence: 4, portID: 5)
+        let expected = le32(44) + le16(0x20) + le16(0x5) + le32(4) + le32(5) + [12, 1, 0, 0]   // IPVS_CMD_SET_CONFIG, REQUEST|ACK
+            + attr(4, le32(20)) + attr(5, le32(0)) + attr(6, le32(300))   // TIMEOUT_TCP, TIMEOUT_TCP_FIN, TIMEOUT_UDP
+        #expect(bytes == expected)
+    }
+
+    @Test func getConfigAsksWithNoAttributes() {
+        let bytes = IPVSRequest.timeouts.encode(family: 0x20, sequence: 6, portID: 5)
+        #expect(bytes == le32(20) + le16(0x20) + le16(0x5) + le32(6) + le32(5) + [13, 1, 0, 0])   // IPVS_CMD_GET_CONFIG, a plain request with ACK
+    }
+
+    @Test func aConfigReplyDecodesToTheTimeouts() throws {
+        let reply = message(type: 0x20, flags: 0, sequence: 6, command: 12,
+                            attr(4, le32(900)) + attr(5, le32(120)) + attr(6, le32(300)))
+        let decoded = try IPVSDecoding.timeouts(from: try NetlinkDecoding.messages(in: reply[...])[0])
+        #expect(decoded == IPVSTimeouts(tcp: 900, tcpFin: 120, udp: 300))
+    }
+
+    @Test func aConfigReplyMissingATimeoutIsMalformed() throws {
+        let reply = message(type: 0x20, flags: 0, sequence: 6, command: 12, attr(4, le32(900)) + attr(6, le32(300)))
+        let decodedMessage = try NetlinkDecoding.messages(in: reply[...])[0]
+        #expect(throws: IPVSDecodingError(detail: "config reply without the three timeouts")) {
+            try IPVSDecoding.timeouts(from: decodedMessage)
+        }
+    }
+}

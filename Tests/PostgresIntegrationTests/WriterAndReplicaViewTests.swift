@@ -37,6 +37,22 @@ struct WriterAndReplicaViewTests {
         #expect(primary.receiverStreaming == false)
     }
 
+    /// On a TCP session with the settings at 0 the server reports the socket's own keepalive
+    /// timing, the OS defaults; a setting for the session is what it then reports.
+    @Test func aReplicaReportsTheKeepalivesOfATCPSession() throws {
+        func osDefault(_ name: String) throws -> Int? {
+            Int(try String(contentsOfFile: "/proc/sys/net/ipv4/\(name)", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let status = try PostgresConnection(conninfo: LoopbackCluster.replica1).replicaStatus()
+        #expect(status.keepalivesIdleSeconds == (try osDefault("tcp_keepalive_time")))
+        #expect(status.keepalivesIntervalSeconds == (try osDefault("tcp_keepalive_intvl")))
+        let tuned = try PostgresConnection(conninfo: LoopbackCluster.replica1
+                                           + " options='-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=3'").replicaStatus()
+        #expect(tuned.keepalivesIdleSeconds == 5)
+        #expect(tuned.keepalivesIntervalSeconds == 3)
+    }
+
     @Test func pausedReplayShowsAsByteLagOnTheWriter() throws {
         #expect(LoopbackCluster.healthy())
         let replica = try PostgresConnection(conninfo: LoopbackCluster.replica1)

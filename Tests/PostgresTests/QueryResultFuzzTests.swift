@@ -9,7 +9,8 @@ import TestSupport
     static let writerColumns = ["in_recovery", "server_addr", "timeline", "pid", "application_name", "client_addr", "state",
                                 "sync_state", "sent_lsn", "write_lsn", "flush_lsn", "replay_lsn", "replay_lag_bytes",
                                 "replay_lag_seconds", "reply_time"]
-    static let replicaColumns = ["in_recovery", "replay_delay", "replay_lsn", "receiver_status"]
+    static let replicaColumns = ["in_recovery", "replay_delay", "replay_lsn", "receiver_status", "keepalives_idle",
+                                 "keepalives_interval"]
     static let otherColumns = ["", "?column?", "PID", "in_recovery ", "pg_is_in_recovery", "x\u{0}", "\u{202E}state", "🐘"]
 
     static let hostileValues: [String] = [
@@ -32,7 +33,8 @@ import TestSupport
         "sync_state": ["async", "sync", "potential", "quorum"], "sent_lsn": ["0/74ABA88"], "write_lsn": ["0/74ABA88"],
         "flush_lsn": ["0/74ABA88"], "replay_lsn": ["0/74A0000", "FFFFFFFF/FFFFFFFF"], "replay_lag_bytes": ["0", "43656"],
         "replay_lag_seconds": ["0.002", "12.5"], "reply_time": ["2026-11-25 14:45:29.4+00"], "replay_delay": ["0.25", "-3"],
-        "receiver_status": ["streaming", "stopping", "waiting"],
+        "receiver_status": ["streaming", "stopping", "waiting"], "keepalives_idle": ["7200", "0", "5"],
+        "keepalives_interval": ["75", "0", "2h"],
     ]
 
     struct Input: CustomDebugStringConvertible {
