@@ -11,6 +11,9 @@ public enum IPVSSysctl: String, CaseIterable, Sendable {
     case expireQuiescentTemplate = "expire_quiescent_template"
     /// How a reused source port is rescheduled (0, 1, 2, 3).
     case connReuseMode = "conn_reuse_mode"
+    /// 1: IPVS connections keep conntrack entries; before Linux 5.9 that makes a rescheduled
+    /// reused port drop its SYN.
+    case conntrack = "conntrack"
 
     public var path: String { "/proc/sys/net/ipv4/vs/\(rawValue)" }
 

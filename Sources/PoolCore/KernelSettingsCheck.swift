@@ -10,14 +10,17 @@ public struct KernelSettings: Hashable, Sendable {
     public var expireNodestConn: Reading
     public var expireQuiescentTemplate: Reading
     public var connReuseMode: Reading
+    /// net.ipv4.vs.conntrack; nil when not read.
+    public var conntrack: Reading?
     /// `uname -r`, e.g. `6.1.0-13-amd64`; nil when unknown.
     public var kernelRelease: String?
 
     public init(expireNodestConn: Reading, expireQuiescentTemplate: Reading, connReuseMode: Reading,
-                kernelRelease: String? = nil) {
+                conntrack: Reading? = nil, kernelRelease: String? = nil) {
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
         self.connReuseMode = connReuseMode
+        self.conntrack = conntrack
         self.kernelRelease = kernelRelease
     }
 }
@@ -60,7 +63,9 @@ public enum KernelSettingsCheck {
          judge("net.ipv4.vs.expire_quiescent_template", settings.expireQuiescentTemplate) {
              expireQuiescentTemplate($0, persistent: persistentService)
          },
-         judge("net.ipv4.vs.conn_reuse_mode", settings.connReuseMode) { connReuseMode($0, release: settings.kernelRelease) }]
+         judge("net.ipv4.vs.conn_reuse_mode", settings.connReuseMode) {
+             connReuseMode($0, release: settings.kernelRelease, conntrack: settings.conntrack)
+         }]
     }
 
     /// What a value means: its consequence (nil when right), or why a value other than the
@@ -92,13 +97,14 @@ public enum KernelSettingsCheck {
     }
 
     /// conn_reuse_mode: 0 sends a new connection from a reused client port to the server the old
-    /// one had, weight 0 or not; bit 1 reschedules it, which before Linux 5.9 (with
-    /// net.ipv4.vs.conntrack=1) drops the SYN and costs the client a 1 s retransmission.
-    static func connReuseMode(_ value: Int, release: String?) -> Verdict {
+    /// one had, weight 0 or not; a nonzero mode reschedules it, which before Linux 5.9 drops the
+    /// SYN (a 1 s retransmission for the client) only where IPVS keeps conntrack entries
+    /// (net.ipv4.vs.conntrack=1, off by default).
+    static func connReuseMode(_ value: Int, release: String?, conntrack: KernelSettings.Reading? = nil) -> Verdict {
         if value == 0 {
             return ("a weight-0 (draining) server keeps taking new connections from clients that reuse a source port, so it may never drain; set it to 1", nil)
         }
-        if value & 1 == 1, let version = release.flatMap(kernelVersion), (version.major, version.minor) < (5, 9) {
+        if conntrack == .value(1), let version = release.flatMap(kernelVersion), (version.major, version.minor) < (5, 9) {
             return ("on Linux \(version.major).\(version.minor) (before 5.9) with net.ipv4.vs.conntrack=1, a SYN on a reused client port is dropped and the client waits 1 s to retry", nil)
         }
         return (nil, nil)

@@ -16,7 +16,8 @@ enum KernelSettingsReading {
         }
         return KernelSettings(expireNodestConn: reading(.expireNodestConn),
                               expireQuiescentTemplate: reading(.expireQuiescentTemplate),
-                              connReuseMode: reading(.connReuseMode), kernelRelease: release())
+                              connReuseMode: reading(.connReuseMode), conntrack: reading(.conntrack),
+                              kernelRelease: release())
     }
 
     /// `uname -r`.

@@ -62,6 +62,9 @@ final class ReconcileLoop: @unchecked Sendable {
     /// IPVS sysctls whose value defeats a removal or a drain.
     private var kernelSettingProblems = StandingProblems()
     private var kernelSettingsUnreadable = false
+    /// When the IPVS sysctls were last read: again every 10 s, so a value set right (or wrong)
+    /// later, or put back by systemd-sysctl after ip_vs was loaded again, is seen.
+    private var kernelSettingsCheckedAt: Double?
     private let timeoutKeeper: IPVSTimeoutKeeper
     private var cycleFailed = false
     private var lastWriterAddress: String?
@@ -453,6 +456,7 @@ final class ReconcileLoop: @unchecked Sendable {
                       primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
         }
         timeoutKeeper.keep(ipvs, now: now, apply: !dryRun, logger: logger)
+        if let checked = kernelSettingsCheckedAt, now - checked >= IPVSTimeoutKeeper.readInterval { checkKernelSettings() }
         checkIdleSessions()
         reportToServiceManager()
         publishStatus()
@@ -853,10 +857,11 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// Logs, once per change, each IPVS sysctl whose value defeats a removal or a drain, with
-    /// what it does (KernelSettingsCheck); at start and on reload.
+    /// what it does (KernelSettingsCheck); at start, on reload and every 10 s.
     /// Settings it cannot read are one notice, not a warning each: the shipped unit's
     /// ProcSubset=pid hides /proc/sys from the daemon (and without ip_vs it would not run).
     private func checkKernelSettings() {
+        kernelSettingsCheckedAt = now
         let persistent = configuration.virtualServices.contains { $0.service.flags.contains(.persistent) }
         let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
         let (raised, cleared) = kernelSettingProblems.update(findings.filter { !$0.isOK && $0.isReadable }.map(\.description))

@@ -3,9 +3,10 @@ import Testing
 
 /// Which IPVS sysctls defeat a removal or a drain, and what each does.
 @Suite struct KernelSettingsCheckTests {
-    func settings(nodest: Int = 1, quiescent: Int = 1, reuse: Int = 1, release: String? = "6.1.0-13-amd64") -> KernelSettings {
+    func settings(nodest: Int = 1, quiescent: Int = 1, reuse: Int = 1, conntrack: Int = 1,
+                  release: String? = "6.1.0-13-amd64") -> KernelSettings {
         KernelSettings(expireNodestConn: .value(nodest), expireQuiescentTemplate: .value(quiescent),
-                       connReuseMode: .value(reuse), kernelRelease: release)
+                       connReuseMode: .value(reuse), conntrack: .value(conntrack), kernelRelease: release)
     }
 
     @Test func thePackagesValuesAreRight() {
@@ -35,8 +36,19 @@ import Testing
         let old = KernelSettingsCheck.findings(settings(reuse: 1, release: "5.4.0-150-generic"), persistentService: false)[2]
         #expect(old.consequence?.hasPrefix("on Linux 5.4 (before 5.9)") == true)
         #expect(KernelSettingsCheck.findings(settings(reuse: 1, release: "5.9.0"), persistentService: false)[2].isOK)
-        #expect(KernelSettingsCheck.findings(settings(reuse: 2, release: "4.19.0"), persistentService: false)[2].isOK)
         #expect(KernelSettingsCheck.findings(settings(reuse: 1, release: nil), persistentService: false)[2].isOK)
+    }
+
+    /// Before 5.9 the SYN is dropped only where IPVS keeps conntrack entries (conntrack=1, off by
+    /// default): a default 5.4 kernel is no problem, and any rescheduling mode counts.
+    @Test func theOldKernelsSYNDropNeedsConntrack() {
+        let quiet = KernelSettingsCheck.findings(settings(reuse: 1, conntrack: 0, release: "5.4.0-150-generic"), persistentService: false)
+        #expect(quiet[2].isOK)
+        let unread = KernelSettings(expireNodestConn: .value(1), expireQuiescentTemplate: .value(1), connReuseMode: .value(1),
+                                    kernelRelease: "5.4.0")
+        #expect(KernelSettingsCheck.findings(unread, persistentService: false)[2].isOK)
+        let modeTwo = KernelSettingsCheck.findings(settings(reuse: 2, conntrack: 1, release: "4.19.0"), persistentService: false)
+        #expect(modeTwo[2].consequence?.hasPrefix("on Linux 4.19 (before 5.9)") == true)
     }
 
     @Test func anUnreadableSettingIsAProblemNamingWhy() {
