@@ -14,9 +14,11 @@ public struct ConnectionSettings: Sendable {
     /// libpq's connect_timeout for blocking connects (the asynchronous path has its own deadline).
     public var connectTimeoutSeconds: Int
     /// Refuse a server that asks for the password in clear text or as an MD5 hash (a server a
-    /// peer named, or whoever took an address, must not get it). Needs libpq 16's require_auth;
-    /// libpq 15 (Debian 12) cannot refuse, and the keyword is left out there. A require_auth in
-    /// the conninfo replaces this default (one in a service file or PGREQUIREAUTH does not).
+    /// peer named, or whoever took an address, must not get it): libpq 16's require_auth, or on
+    /// libpq 15 (Debian 12), which has none, channel_binding=require wherever a password may be
+    /// sent (SCRAM over TLS only; libpq refuses every other request before answering it). A
+    /// require_auth or channel_binding in the conninfo replaces this default (one in a service
+    /// file or the environment does not).
     public var refusesPasswordInClear: Bool
 
     public struct Override: Sendable {
@@ -41,18 +43,57 @@ public struct ConnectionSettings: Sendable {
     /// The first libpq release with require_auth.
     static let requireAuthVersion = 160000
 
+    /// How a connection refuses a request for the password in clear text or as MD5 with this
+    /// libpq, if it has a password to lose.
+    public enum PasswordGuard: Equatable, Sendable {
+        /// require_auth=!password,!md5 (libpq 16 and later): trust, SCRAM, certificates pass.
+        case requireAuth
+        /// channel_binding=require (libpq 13 to 15): only SCRAM bound to the TLS session passes,
+        /// so a server without TLS, or one that logs the role in without a password, is refused.
+        case channelBinding
+        /// Nothing to lose: no password where libpq could find one, so nothing to refuse.
+        case noPassword
+    }
+
+    /// The guard a connection gets, or nil when the caller asked for none.
+    /// - Parameters:
+    ///   - libraryVersion: the linked libpq's PQlibVersion().
+    ///   - libpqFindsPassword: whether libpq could find a password of its own (PGPASSWORD,
+    ///     PGPASSFILE, ~/.pgpass, a service file).
+    func passwordGuard(libraryVersion: Int, libpqFindsPassword: @autoclosure () -> Bool) -> PasswordGuard? {
+        guard refusesPasswordInClear else { return nil }
+        if libraryVersion >= ConnectionSettings.requireAuthVersion { return .requireAuth }
+        return holdsPassword || libpqFindsPassword() ? .channelBinding : .noPassword
+    }
+
+    /// A password from a file, or one the conninfo carries or points to (password, passfile, service).
+    var holdsPassword: Bool {
+        if password != nil { return true }
+        // A conninfo libpq cannot parse fails to connect anyway; guard it as if it held one.
+        guard let options = try? Conninfo.parse(conninfo) else { return true }
+        return options.contains { ["password", "passfile", "service"].contains($0.key) }
+    }
+
     /// Keywords and values for PQconnect*Params with expand_dbname=1: defaults first, then the
     /// conninfo expanded from "dbname" so the user's settings win, overrides last. Keepalives and
     /// tcp_user_timeout bound how long a silently partitioned server can look alive.
     /// - Parameter libraryVersion: the linked libpq's PQlibVersion().
-    func keywords(libraryVersion: Int = LibPQ.version) -> (keys: [String], values: [String]) {
+    func keywords(libraryVersion: Int = LibPQ.version,
+                  libpqFindsPassword: @autoclosure () -> Bool = LibPQ.findsPasswordOfItsOwn)
+        -> (keys: [String], values: [String]) {
         var keys = ["connect_timeout", "application_name", "keepalives", "keepalives_idle",
                     "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
         var values = ["\(connectTimeoutSeconds)", applicationName, "1", "1", "1", "1", "2000"]
-        if refusesPasswordInClear && libraryVersion >= ConnectionSettings.requireAuthVersion {
-            // A default: a conninfo that names its own require_auth wins.
+        // Defaults: a conninfo that names its own require_auth or channel_binding wins.
+        switch passwordGuard(libraryVersion: libraryVersion, libpqFindsPassword: libpqFindsPassword()) {
+        case .requireAuth:
             keys.append("require_auth")
             values.append("!password,!md5")
+        case .channelBinding:
+            keys.append("channel_binding")
+            values.append("require")
+        case .noPassword, nil:
+            break
         }
         if let password {
             keys.append("password")

@@ -28,12 +28,14 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
     }
 
     /// True when the server is gone rather than slow: connection refused, or reset/closed under
-    /// us (a postmaster killed, a server shut down). A timeout is not "gone".
+    /// us (a postmaster killed, a server shut down), in the clear or over TLS (libpq words a close
+    /// under TLS its own way). A timeout is not "gone".
     public var isServerGone: Bool {
         guard code == .connectionFailed || code == .connectionLost else { return false }
         let markers = ["Connection refused", "server closed the connection unexpectedly", "Connection reset by peer",
                        "terminating connection due to administrator command", "the database system is shutting down",
-                       "the database system is starting up", "no connection to the server", "EOF detected"]
+                       "the database system is starting up", "no connection to the server", "EOF detected",
+                       "SSL connection has been closed unexpectedly", "unexpected eof while reading"]
         return markers.contains { message.contains($0) } || sqlState == "57P01" || sqlState == "57P03"
     }
 

@@ -159,10 +159,11 @@ final class ReconcileLoop: @unchecked Sendable {
         }
     }
 
-    /// Once per start: the residual trust an operator must know about.
+    /// Once per start: how this libpq keeps the password from a server that asks for it in clear
+    /// text, and what that demands of the servers.
     private func logPasswordExposure() {
         guard !LibPQ.canRefusePasswordInClear else { return }
-        logger.notice("libpq \(LibPQ.version / 10000).\(LibPQ.version % 10000) cannot refuse a server that asks for the password in clear text (require_auth needs libpq 16): where hosts on the allowed networks are not trusted, give the writer and the probes TLS with sslmode=verify-full")
+        logger.notice("libpq \(LibPQ.version / 10000).\(LibPQ.version % 10000) has no require_auth: where the writer connection or a probe holds a password it asks for channel binding (channel_binding=require), so it logs in only by SCRAM over TLS and refuses a request for the password in clear text or as MD5; a server without TLS then fails the login (\"channel binding required …\"; put channel_binding=disable in the conninfo to accept the risk)")
     }
 
     /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each

@@ -2,7 +2,7 @@
 # A PostgreSQL 15 primary (127.0.0.1:55432) and two streaming replicas (55433 "replica1",
 # 55434 "replica2") on loopback, for the Postgres module's integration tests (no UML needed).
 # Logins are trusted except roles cleartext_probe (password), md5_probe (md5, an MD5 secret) and
-# scram_probe (scram-sha-256).
+# scram_probe (scram-sha-256). TLS is on (a self-signed certificate), as on a Debian cluster.
 #
 #   Tests/Postgres/loopback-cluster.sh start DIR    prints nothing on success
 #   Tests/Postgres/loopback-cluster.sh stop DIR
@@ -26,6 +26,7 @@ case "$action" in
     mkdir -p "$dir"; chown postgres:postgres "$dir"
     "${as_postgres[@]}" "$bin/initdb" -N -A trust -U postgres -D "$dir/primary" >"$dir/initdb.log" 2>&1
     cat "$(dirname "$0")/test-cluster.conf" >> "$dir/primary/postgresql.conf"
+    "$(dirname "$0")/server-cert.sh" "$dir/primary"
     cat >> "$dir/primary/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = 55432

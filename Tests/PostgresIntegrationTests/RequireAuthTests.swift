@@ -4,9 +4,10 @@ import Testing
 @testable import Postgres
 
 /// The password and servers that ask for it in clear text or as MD5 (the loopback cluster's roles
-/// cleartext_probe and md5_probe), with the libpq this process runs: Debian 12's 15 cannot
-/// refuse; scripts/test runs these again with a libpq 18 preloaded (Tests/Postgres/newer-libpq.sh,
-/// PGLVSD_EXPECT_REQUIRE_AUTH=1), which must.
+/// cleartext_probe and md5_probe; its TLS is on), with the libpq this process runs: Debian 12's 15
+/// refuses by asking for channel binding, and scripts/test runs these again with a libpq 18
+/// preloaded (Tests/Postgres/newer-libpq.sh, PGLVSD_EXPECT_REQUIRE_AUTH=1), which refuses by
+/// require_auth.
 extension WriterAndReplicaViewTests {
     private static let probeSecret = "loopback-probe-secret"
 
@@ -20,49 +21,65 @@ extension WriterAndReplicaViewTests {
         return Await.result { done in queue.async { channel.replicaStatus(timeout: .seconds(3), completion: done) } }
     }
 
-    private func expectRefusedWhereLibpqCan(role: String, asked: String) throws {
-        let version = LibPQ.version
+    private func requireTheExpectedLibpq() throws {
         if ProcessInfo.processInfo.environment["PGLVSD_EXPECT_REQUIRE_AUTH"] == "1" {
-            try #require(LibPQ.canRefusePasswordInClear, "libpq \(version) runs, not the preloaded libpq 16 or later")
-        }
-        let outcome = try #require(probe(role: role), "no answer within the wait")
-        if LibPQ.canRefusePasswordInClear {
-            guard case .failure(let error) = outcome else {
-                Issue.record("libpq \(version) sent the password to a server that asked for it \(asked)")
-                return
-            }
-            #expect(error.message.contains("authentication method requirement"), "\(error)")
-            #expect(!error.message.contains(Self.probeSecret))
-            print("libpq \(version): the request for the password \(asked) was refused: \(error.summary)")
-        } else {
-            // The residual trust the README names: libpq 15 answers such a request.
-            #expect(throws: Never.self) { try outcome.get() }
-            print("libpq \(version) cannot refuse (no require_auth): the probe logged in, the password sent \(asked)")
+            try #require(LibPQ.canRefusePasswordInClear, "libpq \(LibPQ.version) runs, not the preloaded libpq 16 or later")
         }
     }
 
-    @Test func requireAuthAProbeRefusesACleartextPasswordRequestWhereLibpqCan() throws {
-        try expectRefusedWhereLibpqCan(role: "cleartext_probe", asked: "in clear text")
+    /// What libpq says when it refuses: require_auth's check, or (libpq 15) channel binding's.
+    private var refusal: String {
+        LibPQ.canRefusePasswordInClear ? "authentication method requirement" : "channel binding"
     }
 
-    @Test func requireAuthAProbeRefusesAnMD5RequestWhereLibpqCan() throws {
-        try expectRefusedWhereLibpqCan(role: "md5_probe", asked: "as an MD5 hash")
+    private func expectRefused(role: String, asked: String, conninfoExtra: String = "") throws {
+        try requireTheExpectedLibpq()
+        let outcome = try #require(probe(role: role, conninfoExtra: conninfoExtra), "no answer within the wait")
+        guard case .failure(let error) = outcome else {
+            Issue.record("libpq \(LibPQ.version) logged in to a server that asked for the password \(asked)")
+            return
+        }
+        #expect(error.message.contains(refusal), "\(error)")
+        #expect(!error.message.contains(Self.probeSecret))
+        print("libpq \(LibPQ.version): the request for the password \(asked) was refused: \(error.summary)")
+    }
+
+    @Test func requireAuthAProbeRefusesACleartextPasswordRequest() throws {
+        try expectRefused(role: "cleartext_probe", asked: "in clear text")
+    }
+
+    @Test func requireAuthAProbeRefusesAnMD5Request() throws {
+        try expectRefused(role: "md5_probe", asked: "as an MD5 hash")
     }
 
     @Test func requireAuthAProbeStillLogsInBySCRAM() throws {
+        try requireTheExpectedLibpq()
         let outcome = try #require(probe(role: "scram_probe"), "no answer within the wait")
         let status = try outcome.get()
         #expect(status.inRecovery)
-        print("libpq \(LibPQ.version): the probe logged in by SCRAM")
+        print("libpq \(LibPQ.version): the probe logged in by SCRAM\(LibPQ.canRefusePasswordInClear ? "" : " bound to TLS")")
+    }
+
+    /// SCRAM without TLS: libpq 16's require_auth lets it through; libpq 15's guard cannot tell it
+    /// from a relayed exchange and refuses (the price of the guard, which the README names).
+    @Test func requireAuthSCRAMWithoutTLS() throws {
+        if LibPQ.canRefusePasswordInClear {
+            try requireTheExpectedLibpq()
+            let status = try #require(probe(role: "scram_probe", conninfoExtra: "sslmode=disable")).get()
+            #expect(status.inRecovery)
+            print("libpq \(LibPQ.version): SCRAM without TLS logged in")
+        } else {
+            try expectRefused(role: "scram_probe", asked: "by SCRAM without TLS", conninfoExtra: "sslmode=disable")
+        }
     }
 
     /// An operator whose replicas still ask for MD5 says so in the conninfo, which wins.
-    @Test(.enabled(if: LibPQ.canRefusePasswordInClear, "require_auth needs libpq 16: runs under scripts/test with libpq 18"))
-    func requireAuthTheConninfosOwnRequirementWins() throws {
-        let outcome = try #require(probe(role: "md5_probe", conninfoExtra: "require_auth=md5,scram-sha-256"),
-                                   "no answer within the wait")
+    @Test func requireAuthTheConninfosOwnRequirementWins() throws {
+        try requireTheExpectedLibpq()
+        let own = LibPQ.canRefusePasswordInClear ? "require_auth=md5,scram-sha-256" : "channel_binding=disable"
+        let outcome = try #require(probe(role: "md5_probe", conninfoExtra: own), "no answer within the wait")
         let status = try outcome.get()
         #expect(status.inRecovery)
-        print("libpq \(LibPQ.version): require_auth=md5,scram-sha-256 in the conninfo let the MD5 login through")
+        print("libpq \(LibPQ.version): \(own) in the conninfo let the MD5 login through")
     }
 }

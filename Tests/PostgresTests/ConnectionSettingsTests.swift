@@ -6,23 +6,56 @@ import Testing
         keywords.keys.firstIndex(of: key).map { keywords.values[$0] }
     }
 
-    @Test func probesRefuseACleartextOrMD5RequestWhereLibpqCan() {
-        let settings = ConnectionSettings(conninfo: "user=pglvsd", refusesPasswordInClear: true)
-        let keywords = settings.keywords(libraryVersion: 160004)
-        #expect(value("require_auth", in: keywords) == "!password,!md5")
-        // A default: the conninfo (expanded from dbname) comes later and wins.
-        let requireAuth = keywords.keys.firstIndex(of: "require_auth")
-        let conninfo = keywords.keys.firstIndex(of: "dbname")
-        #expect(requireAuth != nil && conninfo != nil && requireAuth! < conninfo!)
+    /// The guard must come before the conninfo (expanded from dbname), so the conninfo's own wins.
+    private func comesBeforeTheConninfo(_ key: String, in keywords: (keys: [String], values: [String])) -> Bool {
+        guard let guardIndex = keywords.keys.firstIndex(of: key),
+              let conninfo = keywords.keys.firstIndex(of: "dbname") else { return false }
+        return guardIndex < conninfo
     }
 
-    @Test func libpq15GetsNoKeywordItWouldRejectTheConnectionFor() {
+    @Test func probesRefuseACleartextOrMD5RequestWhereLibpqCan() {
         let settings = ConnectionSettings(conninfo: "user=pglvsd", refusesPasswordInClear: true)
-        #expect(value("require_auth", in: settings.keywords(libraryVersion: 150018)) == nil)
+        let keywords = settings.keywords(libraryVersion: 160004, libpqFindsPassword: false)
+        #expect(value("require_auth", in: keywords) == "!password,!md5")
+        #expect(value("channel_binding", in: keywords) == nil)
+        #expect(comesBeforeTheConninfo("require_auth", in: keywords))
+    }
+
+    @Test func libpq15AsksForChannelBindingWhereAPasswordMayBeSent() {
+        let fromFile = ConnectionSettings(conninfo: "user=pglvsd", password: "s", refusesPasswordInClear: true)
+        let keywords = fromFile.keywords(libraryVersion: 150018, libpqFindsPassword: false)
+        #expect(value("channel_binding", in: keywords) == "require")
+        #expect(value("require_auth", in: keywords) == nil, "libpq 15 rejects a connection for a keyword it lacks")
+        #expect(comesBeforeTheConninfo("channel_binding", in: keywords))
+        for conninfo in ["user=pglvsd password=s", "user=pglvsd passfile=/etc/pglvsd/pgpass", "service=replicas",
+                         "postgresql://pglvsd:s@10.0.0.100/postgres"] {
+            let settings = ConnectionSettings(conninfo: conninfo, refusesPasswordInClear: true)
+            #expect(settings.passwordGuard(libraryVersion: 150018, libpqFindsPassword: false) == .channelBinding, "\(conninfo)")
+        }
+        let fromLibpq = ConnectionSettings(conninfo: "user=pglvsd", refusesPasswordInClear: true)
+        #expect(fromLibpq.passwordGuard(libraryVersion: 150018, libpqFindsPassword: true) == .channelBinding)
+    }
+
+    /// Trust, peer and certificate logins keep working on libpq 15: with no password there is
+    /// nothing to lose, and channel binding would refuse a login that needs none.
+    @Test func libpq15WithoutAPasswordAsksForNothing() {
+        let settings = ConnectionSettings(conninfo: "host=10.0.0.100 user=pglvsd", refusesPasswordInClear: true)
+        let keywords = settings.keywords(libraryVersion: 150018, libpqFindsPassword: false)
+        #expect(value("channel_binding", in: keywords) == nil)
+        #expect(value("require_auth", in: keywords) == nil)
+    }
+
+    @Test func anUnparsableConninfoIsGuardedAsIfItHeldAPassword() {
+        let settings = ConnectionSettings(conninfo: "password='unterminated", refusesPasswordInClear: true)
+        #expect(settings.passwordGuard(libraryVersion: 150018, libpqFindsPassword: false) == .channelBinding)
     }
 
     @Test func withoutTheGuardNoKeywordIsAdded() {
-        let settings = ConnectionSettings(conninfo: "user=pglvsd")
-        #expect(value("require_auth", in: settings.keywords(libraryVersion: 170002)) == nil)
+        let settings = ConnectionSettings(conninfo: "user=pglvsd", password: "s")
+        for version in [150018, 170002] {
+            let keywords = settings.keywords(libraryVersion: version, libpqFindsPassword: true)
+            #expect(value("require_auth", in: keywords) == nil)
+            #expect(value("channel_binding", in: keywords) == nil)
+        }
     }
 }

@@ -40,6 +40,16 @@ import Testing
         #expect(error.isServerGone)
     }
 
+    /// libpq 15 words a server's close under TLS (the default sslmode=prefer against Debian's
+    /// ssl = on) as SSL errors; they mean what "server closed the connection unexpectedly" means.
+    @Test func aCloseUnderTLSIsGone() {
+        for message in ["SSL connection has been closed unexpectedly", "SSL SYSCALL error: EOF detected",
+                        "SSL error: unexpected eof while reading"] {
+            #expect(PostgresError(code: .connectionLost, message: message).isServerGone, "\(message)")
+        }
+        #expect(!PostgresError(code: .connectionLost, message: "SSL error: certificate verify failed").isServerGone)
+    }
+
     @Test func aTimeoutIsNotGone() {
         #expect(!PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.100\", port 5432 failed: timeout expired").isServerGone)
         #expect(PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.13\", port 5432 failed: Connection refused").isServerGone)

@@ -304,6 +304,7 @@ prepare_postgres() {
   on_node_as_postgres 1 "$PG_BIN/initdb" -N -A trust -U postgres -D "$NODE_PGDATA" >"$LAB/initdb.log" 2>&1 \
     || fail "initdb on node1: $(tail -5 "$LAB/initdb.log")"
   cluster_postgres_settings >> "$(node_path 1 "$NODE_PGDATA/postgresql.conf")"
+  "$LAB_DIR/../../Postgres/server-cert.sh" "$(node_path 1 "$NODE_PGDATA")" || fail "TLS certificate on node1"
   cat > "$(node_path 1 "$NODE_PGDATA/pg_hba.conf")" <<HBA
 local all all trust
 host replication replicator 10.0.0.0/24 trust

@@ -149,6 +149,7 @@ pg_primary() {
   as_postgres "$PG_BIN/initdb" -N -A trust -U postgres -D "$dir/data" >"$dir/initdb.log" 2>&1 \
     || fail "initdb node$n: $(tail -5 "$dir/initdb.log")"
   pg_common_settings "$dir" >> "$dir/data/postgresql.conf"
+  "$LAB_DIR/../../Postgres/server-cert.sh" "$dir/data" || fail "TLS certificate for node$n"
   echo "cluster_name = 'node$n'" >> "$dir/data/postgresql.conf"
   cat > "$dir/data/pg_hba.conf" <<HBA
 local all all trust

@@ -220,6 +220,35 @@ wait_until "node4 back at weight 1" 10 \
   pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
 pass "pglvsd drain / undrain take a server out of rotation and back"
 
+log "trust: node4's pg_hba.conf asks pglvsd for its password in clear text (a host on the allowed networks turned hostile)"
+probe_tls() { psql_at 4 "select coalesce(string_agg(distinct s.ssl::text, ','), 'none') from pg_stat_ssl s join pg_stat_activity a using (pid) where a.application_name = 'pglvsd-probe'"; }
+[ "$(probe_tls)" = true ] || fail "node4's probe connection is not over TLS (pg_stat_ssl.ssl: $(probe_tls))"
+hba=$LAB/node4/data/pg_hba.conf
+cp "$hba" "$LAB/node4-hba.good"
+sed -i 's|^host all pglvsd 10.0.0.0/24 scram-sha-256$|host all pglvsd 10.0.0.0/24 password|' "$hba"
+grep -q '^host all pglvsd 10.0.0.0/24 password$' "$hba" || fail "node4's pg_hba.conf line for pglvsd not found"
+psql_at 4 "alter system set log_connections = on" >/dev/null || fail "log_connections on node4"
+psql_at 4 "select pg_reload_conf()" >/dev/null || fail "reload node4"
+switched=$(wc -l < "$LAB/node4/postgres.log")
+mark=$(wc -l < "$LAB/journal.log")
+# The open probe connection logged in by SCRAM before the switch: end it, so the next one asks anew.
+psql_at 4 "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pglvsd-probe'" >/dev/null
+wait_until "node4 out of the pool" 15 pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3"
+refused() { [ -n "$(journal_time "^MESSAGE=not serving: $(node_ip 4): .*channel binding required" "$mark")" ]; }
+wait_until "the refusal in pglvsd's journal" 10 refused
+attempts=$(tail -n +"$switched" "$LAB/node4/postgres.log" | grep -c "connection received: host=10.0.0.1 " || true)
+[ "$attempts" -ge 1 ] || fail "node4 saw no probe connection after the switch"
+if tail -n +"$switched" "$LAB/node4/postgres.log" | grep -E 'user=pglvsd|user "pglvsd"'; then
+  fail "node4 received a password from pglvsd (a login or a failed password check above)"
+fi
+log "node4 asked $attempts probe connection(s) for the password in clear text; none answered: $(daemon_log | grep -ao "channel binding required[a-z' ]*" | tail -1)"
+cp "$LAB/node4-hba.good" "$hba"
+psql_at 4 "select pg_reload_conf()" >/dev/null || fail "reload node4"
+wait_until "node4 back once it asks for SCRAM again" 20 \
+  pool_is "$(node_ip 2):$READ_PORT 2" "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1"
+[ "$(probe_tls)" = true ] || fail "node4's new probe connection is not over TLS"
+pass "$(daemon_log | grep -ao 'libpq [0-9.]* has no require_auth' | head -1 | cut -d' ' -f1-2): a replica asking for the password in clear text never gets it (channel binding), leaves the pool and comes back on SCRAM over TLS"
+
 log "partition: node4's link to the LAN goes down"
 mark=$(wc -l < "$LAB/journal.log")
 ip link set "v-node4" down
