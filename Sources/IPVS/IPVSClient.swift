@@ -136,7 +136,23 @@ public final class IPVSClient {
         return timeouts
     }
 
+    /// The connection synchronisation daemons running in this network namespace, master first.
+    public func syncDaemons() throws(IPVSError) -> [SyncDaemon] {
+        let request = IPVSRequest.listSyncDaemons
+        return try decode(request, perform(request), IPVSDecoding.syncDaemon(from:)).sorted { $0.role < $1.role }
+    }
+
     // MARK: Changes
+
+    /// Starts a sync daemon of the daemon's role (one of each role can run); EEXIST if one runs.
+    public func startSyncDaemon(_ daemon: SyncDaemon) throws(IPVSError) {
+        _ = try perform(.startSyncDaemon(daemon))
+    }
+
+    /// Stops the sync daemon of this role; ESRCH if none runs.
+    public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) {
+        _ = try perform(.stopSyncDaemon(role))
+    }
 
     /// Sets the connection timeouts; 0 leaves a timeout as it is (as ipvsadm --set does).
     public func setTimeouts(_ timeouts: IPVSTimeouts) throws(IPVSError) {

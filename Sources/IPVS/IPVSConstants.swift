@@ -1,4 +1,5 @@
 import CNetlink
+import LVSModel
 
 // The IPVS generic-netlink vocabulary, taken from <linux/ip_vs.h> so that it can never drift
 // from the kernel's header, and typed for the pure encoders.
@@ -16,6 +17,9 @@ enum IPVSCommand {
     static let setConfig = UInt8(IPVS_CMD_SET_CONFIG)
     static let getConfig = UInt8(IPVS_CMD_GET_CONFIG)
     static let flush = UInt8(IPVS_CMD_FLUSH)
+    static let newDaemon = UInt8(IPVS_CMD_NEW_DAEMON)
+    static let deleteDaemon = UInt8(IPVS_CMD_DEL_DAEMON)
+    static let getDaemon = UInt8(IPVS_CMD_GET_DAEMON)
     static let zero = UInt8(IPVS_CMD_ZERO)
     static let version = UInt8(IPVS_GENL_VERSION)
     static let familyName = IPVS_GENL_NAME
@@ -24,6 +28,7 @@ enum IPVSCommand {
 enum IPVSCommandAttribute {
     static let service = UInt16(IPVS_CMD_ATTR_SERVICE)
     static let destination = UInt16(IPVS_CMD_ATTR_DEST)
+    static let daemon = UInt16(IPVS_CMD_ATTR_DAEMON)
     static let timeoutTCP = UInt16(IPVS_CMD_ATTR_TIMEOUT_TCP)
     static let timeoutTCPFin = UInt16(IPVS_CMD_ATTR_TIMEOUT_TCP_FIN)
     static let timeoutUDP = UInt16(IPVS_CMD_ATTR_TIMEOUT_UDP)
@@ -77,6 +82,25 @@ enum IPVSStatsAttribute {
     static let inBytesPerSecond = UInt16(IPVS_STATS_ATTR_INBPS)
     static let outBytesPerSecond = UInt16(IPVS_STATS_ATTR_OUTBPS)
     static let max = Int(__IPVS_STATS_ATTR_MAX) - 1
+}
+
+enum IPVSDaemonAttribute {
+    static let state = UInt16(IPVS_DAEMON_ATTR_STATE)
+    static let interface = UInt16(IPVS_DAEMON_ATTR_MCAST_IFN)
+    static let syncID = UInt16(IPVS_DAEMON_ATTR_SYNC_ID)
+    static let maximumLength = UInt16(IPVS_DAEMON_ATTR_SYNC_MAXLEN)
+    static let group = UInt16(IPVS_DAEMON_ATTR_MCAST_GROUP)
+    static let group6 = UInt16(IPVS_DAEMON_ATTR_MCAST_GROUP6)
+    static let port = UInt16(IPVS_DAEMON_ATTR_MCAST_PORT)
+    static let ttl = UInt16(IPVS_DAEMON_ATTR_MCAST_TTL)
+    static let max = Int(__IPVS_DAEMON_ATTR_MAX) - 1
+}
+
+enum IPVSDaemonState {
+    static let master = UInt32(IP_VS_STATE_MASTER)
+    static let backup = UInt32(IP_VS_STATE_BACKUP)
+
+    static func of(_ role: SyncDaemon.Role) -> UInt32 { role == .master ? master : backup }
 }
 
 enum IPVSInfoAttribute {

@@ -18,6 +18,9 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
     case timeouts
     case setTimeouts
     case flush
+    case listSyncDaemons
+    case startSyncDaemon(SyncDaemon)
+    case stopSyncDaemon(SyncDaemon.Role)
 
     public var description: String {
         switch self {
@@ -34,6 +37,9 @@ public enum IPVSOperation: Hashable, Sendable, CustomStringConvertible {
         case .timeouts: return "read IPVS timeouts"
         case .setTimeouts: return "set IPVS timeouts"
         case .flush: return "flush the IPVS table"
+        case .listSyncDaemons: return "list IPVS sync daemons"
+        case .startSyncDaemon(let daemon): return "start the \(daemon)"
+        case .stopSyncDaemon(let role): return "stop the \(role) sync daemon"
         }
     }
 

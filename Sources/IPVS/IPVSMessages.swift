@@ -15,6 +15,9 @@ enum IPVSRequest: Sendable {
     case timeouts
     case setTimeouts(IPVSTimeouts)
     case flush
+    case listSyncDaemons
+    case startSyncDaemon(SyncDaemon)
+    case stopSyncDaemon(SyncDaemon.Role)
 
     var operation: IPVSOperation {
         switch self {
@@ -30,12 +33,15 @@ enum IPVSRequest: Sendable {
         case .timeouts: return .timeouts
         case .setTimeouts: return .setTimeouts
         case .flush: return .flush
+        case .listSyncDaemons: return .listSyncDaemons
+        case .startSyncDaemon(let daemon): return .startSyncDaemon(daemon)
+        case .stopSyncDaemon(let role): return .stopSyncDaemon(role)
         }
     }
 
     var isDump: Bool {
         switch self {
-        case .listServices, .listDestinations: return true
+        case .listServices, .listDestinations, .listSyncDaemons: return true
         default: return false
         }
     }
@@ -45,8 +51,16 @@ enum IPVSRequest: Sendable {
         var writer = NetlinkMessageWriter(into: buffer, family: family, flags: flags, sequence: sequence,
                                           portID: portID, command: command, version: IPVSCommand.version)
         switch self {
-        case .listServices, .info, .timeouts, .flush:
+        case .listServices, .info, .timeouts, .flush, .listSyncDaemons:
             break
+        case .startSyncDaemon(let daemon):
+            writer.nest(IPVSCommandAttribute.daemon) { nested in
+                nested.append(IPVSDaemonAttribute.state, IPVSDaemonState.of(daemon.role))
+                nested.append(IPVSDaemonAttribute.interface, string: daemon.interface)
+                nested.append(IPVSDaemonAttribute.syncID, UInt32(daemon.syncID))
+            }
+        case .stopSyncDaemon(let role):
+            writer.nest(IPVSCommandAttribute.daemon) { $0.append(IPVSDaemonAttribute.state, IPVSDaemonState.of(role)) }
         case .setTimeouts(let timeouts):
             writer.append(IPVSCommandAttribute.timeoutTCP, timeouts.tcp)
             writer.append(IPVSCommandAttribute.timeoutTCPFin, timeouts.tcpFin)
@@ -79,6 +93,9 @@ enum IPVSRequest: Sendable {
         case .timeouts: return IPVSCommand.getConfig
         case .setTimeouts: return IPVSCommand.setConfig
         case .flush: return IPVSCommand.flush
+        case .listSyncDaemons: return IPVSCommand.getDaemon
+        case .startSyncDaemon: return IPVSCommand.newDaemon
+        case .stopSyncDaemon: return IPVSCommand.deleteDaemon
         }
     }
 }
@@ -253,6 +270,39 @@ enum IPVSDecoding {
             throw IPVSDecodingError(detail: "config reply without the three timeouts")
         }
         return IPVSTimeouts(tcp: tcp, tcpFin: tcpFin, udp: udp)
+    }
+
+    /// One daemon from a GET_DAEMON dump.
+    static func syncDaemon(from message: NetlinkMessage) throws -> SyncDaemon {
+        let top = try NetlinkDecoding.attributes(in: message.genlAttributes, maxType: IPVSCommandAttribute.max)
+        guard let nested = top[IPVSCommandAttribute.daemon] else {
+            throw IPVSDecodingError(detail: "daemon reply without a daemon attribute")
+        }
+        let attributes = try NetlinkDecoding.attributes(in: nested, maxType: IPVSDaemonAttribute.max)
+        let role: SyncDaemon.Role
+        switch try attributes.integer(IPVSDaemonAttribute.state, as: UInt32.self) {
+        case IPVSDaemonState.master: role = .master
+        case IPVSDaemonState.backup: role = .backup
+        case let other: throw IPVSDecodingError(detail: "daemon state \(other.map(String.init) ?? "missing")")
+        }
+        guard let interface = attributes.string(IPVSDaemonAttribute.interface),
+              let syncID = try attributes.integer(IPVSDaemonAttribute.syncID, as: UInt32.self) else {
+            throw IPVSDecodingError(detail: "daemon reply without interface or syncid")
+        }
+        var details: SyncDaemon.Details?
+        if let maximumLength = try attributes.integer(IPVSDaemonAttribute.maximumLength, as: UInt16.self) {
+            var group: IPAddress?
+            if let bytes = attributes[IPVSDaemonAttribute.group6] {
+                group = try address(bytes, family: KernelNumber.inet6)
+            } else if let bytes = attributes[IPVSDaemonAttribute.group] {
+                group = try address(bytes, family: KernelNumber.inet)
+            }
+            // The kernel writes the port in host order (nla_put_u16 of a host value).
+            details = try SyncDaemon.Details(maximumLength: maximumLength, group: group,
+                                             port: attributes.integer(IPVSDaemonAttribute.port, as: UInt16.self) ?? 0,
+                                             ttl: attributes.integer(IPVSDaemonAttribute.ttl, as: UInt8.self) ?? 0)
+        }
+        return SyncDaemon(role: role, interface: interface, syncID: UInt8(truncatingIfNeeded: syncID), details: details)
     }
 
     /// Kernels before 5.3 send no tunnel attributes: that is plain IPIP.

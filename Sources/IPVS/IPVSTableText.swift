@@ -104,6 +104,20 @@ public enum IPVSTableText {
         "Timeout (tcp tcpfin udp): \(timeouts.tcp) \(timeouts.tcpFin) \(timeouts.udp)\n"
     }
 
+    /// `master sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, ttl=1)`, one
+    /// line a daemon, as `ipvsadm -L --daemon` prints them (nothing when none runs).
+    public static func render(_ daemons: [SyncDaemon]) -> String {
+        daemons.map { daemon in
+            var line = "\(daemon.role.rawValue) sync daemon (mcast=\(daemon.interface), syncid=\(daemon.syncID)"
+            if let details = daemon.details {
+                if details.maximumLength != 0 { line += ", maxlen=\(details.maximumLength)" }
+                if let group = details.group { line += ", group=\(group)" }
+                if details.ttl != 0 { line += ", ttl=\(details.ttl)" }
+            }
+            return line + ")\n"
+        }.joined()
+    }
+
     private static func serviceName(_ key: VirtualServiceKey) -> String {
         switch key {
         case let .endpoint(proto, endpoint): return pad(proto.rawValue.uppercased(), 4) + " " + endpoint.description

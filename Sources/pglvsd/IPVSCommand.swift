@@ -32,9 +32,12 @@ struct IPVSCommand: ParsableCommand {
         @Flag(help: "The TCP, TCP-FIN and UDP timeouts, as ipvsadm -L --timeout.")
         var timeout = false
 
+        @Flag(help: "The connection synchronisation daemons, as ipvsadm -L --daemon.")
+        var daemon = false
+
         func validate() throws {
-            let chosen = [json, stats, rate, thresholds, persistentConn, tunInfo, timeout].filter { $0 }.count
-            if chosen > 1 { throw ValidationError("choose one of --json, --stats, --rate, --thresholds, --persistent-conn, --tun-info, --timeout") }
+            let chosen = [json, stats, rate, thresholds, persistentConn, tunInfo, timeout, daemon].filter { $0 }.count
+            if chosen > 1 { throw ValidationError("choose one of --json, --stats, --rate, --thresholds, --persistent-conn, --tun-info, --timeout, --daemon") }
         }
 
         func run() throws {
@@ -42,6 +45,10 @@ struct IPVSCommand: ParsableCommand {
                 let client = try IPVSClient()
                 if timeout {
                     print(IPVSTableText.render(try client.timeouts()), terminator: "")
+                    return
+                }
+                if daemon {
+                    print(IPVSTableText.render(try client.syncDaemons()), terminator: "")
                     return
                 }
                 let tables = try KernelServiceTable.read(client)

@@ -66,6 +66,7 @@ final class ReconcileLoop: @unchecked Sendable {
     /// later, or put back by systemd-sysctl after ip_vs was loaded again, is seen.
     private var kernelSettingsCheckedAt: Double?
     private let timeoutKeeper: IPVSTimeoutKeeper
+    private let syncDaemonKeeper: SyncDaemonKeeper
     private var cycleFailed = false
     private var lastWriterAddress: String?
     private var cycles = 0
@@ -87,6 +88,7 @@ final class ReconcileLoop: @unchecked Sendable {
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         self.ipvs = try IPVSClient()
         timeoutKeeper = IPVSTimeoutKeeper(settings: configuration.ipvs.timeouts)
+        syncDaemonKeeper = SyncDaemonKeeper(wanted: configuration.ipvs.syncDaemons)
         // The prober reports a connection that stirred while idle (its postmaster died), and
         // the loop observes right away instead of at the next poll.
         prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
@@ -457,6 +459,7 @@ final class ReconcileLoop: @unchecked Sendable {
                       primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
         }
         timeoutKeeper.keep(ipvs, now: now, apply: !dryRun, logger: logger)
+        syncDaemonKeeper.keep(ipvs, now: now, apply: !dryRun, logger: logger)
         if let checked = kernelSettingsCheckedAt, now - checked >= IPVSTimeoutKeeper.readInterval { checkKernelSettings() }
         checkIdleSessions()
         reportToServiceManager()
@@ -477,6 +480,7 @@ final class ReconcileLoop: @unchecked Sendable {
             // A new module: its timeouts and sysctls are the kernel's defaults again.
             checkKernelSettings()
             timeoutKeeper.reconfigure(configuration.ipvs.timeouts)
+            syncDaemonKeeper.reconfigure(configuration.ipvs.syncDaemons)
             return try dump()
         }
     }
@@ -610,6 +614,7 @@ final class ReconcileLoop: @unchecked Sendable {
         checkWatchdog()
         checkKernelSettings()
         timeoutKeeper.reconfigure(loaded.ipvs.timeouts)
+        syncDaemonKeeper.reconfigure(loaded.ipvs.syncDaemons)
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
         if loaded.writer != old.writer || loadedPassword != password {
             writer.close()

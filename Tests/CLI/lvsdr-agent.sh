@@ -119,18 +119,27 @@ else
 fi
 
 # 3. Ports, weights and durations are what they may be.
+# refused ASSIGNMENT...: validate-all with these parameters fails (rc 6) before any check-config.
+refused() {
+  rc=$(ra validate-all "$@")
+  if [ "$rc" = 6 ] && [ ! -e "$work/stub/checked.yaml" ]; then
+    pass "lvsdr: $* refused (rc 6): $(grep -o 'ocf-exit-reason:.*' "$work/agent.out" | head -1)"
+  else
+    fail "lvsdr: $*: rc $rc"
+  fi
+  rm -f "$work/stub/checked.yaml"
+}
 for assignment in port=70000 port=0 port=54x32 port=05432 default_weight=-1 default_weight=1x \
                   default_weight=2147483648 default_weight=01 'weight_of_realservers=node2,2147483648' \
                   'weight_of_realservers=node2,07' poll_interval=fast poll_interval=1s2 'poll_interval=1 s' \
                   vip=not-an-address vip=10.0.0.200/24 forwarding=bridge discovery=everything \
-                  state_directory=relative/state logfile=relative/log; do
-  rc=$(ra validate-all "$assignment")
-  if [ "$rc" = 6 ] && [ ! -e "$work/stub/checked.yaml" ]; then
-    pass "lvsdr: $assignment refused (rc 6): $(grep -o 'ocf-exit-reason:.*' "$work/agent.out" | head -1)"
-  else
-    fail "lvsdr: $assignment: rc $rc"
-  fi
-  rm -f "$work/stub/checked.yaml"
+                  state_directory=relative/state logfile=relative/log sync_daemon_role=primary; do
+  refused "$assignment"
+done
+# The sync daemon's interface and id, with a role (each case: role, interface, syncid).
+for sync in "both||0" "master|eth1|256" "backup|eth/1|1" "both|a-name-of-16-chr|1" "master|eth1|07"; do
+  IFS='|' read -r role interface syncid <<<"$sync"
+  refused "sync_daemon_role=$role" "sync_daemon_interface=$interface" "sync_daemon_syncid=$syncid"
 done
 rc=$(ra validate-all port=65535 default_weight=0 poll_interval=500ms 'weight_of_realservers=node2,2147483647 10.0.0.3,0 fe80::1%eth0')
 if [ "$rc" = 0 ]; then pass "lvsdr: port 65535, weight 0 and 2147483647, 500ms, IPv4/IPv6 names accepted"; else fail "lvsdr: boundary values: rc $rc"; fi
@@ -140,11 +149,12 @@ if [ "$rc" = 0 ]; then pass "lvsdr: port 65535, weight 0 and 2147483647, 500ms, 
 printf 'S3cretPassw0rd\n' > "$work/password"; chmod 0600 "$work/password"
 conninfo="host=10.0.0.100 dbname=postgres user=pglvsd application_name='a\\\"b\\\\c'"
 rc=$(ra validate-all "writer_conninfo=$conninfo" password_file="$work/password" 'weight_of_realservers=node2,2 node3' \
-  default_weight=1 discovery=both poll_interval=500ms)
+  default_weight=1 discovery=both poll_interval=500ms sync_daemon_role=both sync_daemon_interface=eth1.7 sync_daemon_syncid=42)
 if [ "$rc" = 0 ] && CONNINFO=$conninfo python3 - "$work/stub/checked.yaml" <<'EOF'
 import os, sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 assert doc["writer"]["conninfo"] == os.environ["CONNINFO"], doc["writer"]
+assert doc["ipvs"] == {"sync_daemon": {"role": "both", "interface": "eth1.7", "syncid": 42}}, doc.get("ipvs")
 assert doc["poll_interval"] == "500ms" and doc["on_stop"] == "remove", doc
 service = doc["virtual_services"][0]
 assert service["port"] == 5432 and service["default_weight"] == 1, service
@@ -152,14 +162,15 @@ assert service["weights"] == {"node2": 2, "node3": 1}, service
 assert service["real_servers"] == ["node2", "node3"], service
 EOF
 then
-  pass "lvsdr: the generated YAML reads back as the parameters (a conninfo with \" and \\, weights, names)"
+  pass "lvsdr: the generated YAML reads back as the parameters (a conninfo with \" and \\, weights, names, the sync daemon)"
 else
   fail "lvsdr: generated YAML: rc $rc: $(cat "$work/stub/checked.yaml" 2>/dev/null)"
 fi
 if [ -x "$pglvsd" ]; then
   rc=$(STUB_REAL_PGLVSD=$pglvsd ra validate-all "writer_conninfo=$conninfo" password_file="$work/password" 'weight_of_realservers=node2,2 node3' \
-    default_weight=0 discovery=static poll_interval=500ms forwarding=nat "virtual_service_options=-s wlc")
-  if [ "$rc" = 0 ]; then pass "lvsdr: the real pglvsd check-config accepts the generated configuration (that conninfo, static discovery, nat, wlc)"
+    default_weight=0 discovery=static poll_interval=500ms forwarding=nat "virtual_service_options=-s wlc" \
+    sync_daemon_role=master sync_daemon_interface=eth1 sync_daemon_syncid=0)
+  if [ "$rc" = 0 ]; then pass "lvsdr: the real pglvsd check-config accepts the generated configuration (that conninfo, static discovery, nat, wlc, a master sync daemon)"
   else fail "lvsdr: the real pglvsd check-config on the generated configuration: rc $rc"; fi
 else
   echo "lvsdr-agent: $pglvsd not built; the real check-config is not run"

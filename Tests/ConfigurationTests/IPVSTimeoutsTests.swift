@@ -35,7 +35,7 @@ import PoolCore
             "ipvs.timeouts.sctp: unknown key (expected one of: tcp, tcp_fin, udp)",
         ])
         #expect(problems(minimal + "\nipvs: {timeout: {tcp: 20s}}") == [
-            "ipvs.timeout: unknown key (expected one of: timeouts)",
+            "ipvs.timeout: unknown key (expected one of: sync_daemon, timeouts)",
         ])
         #expect(problems(minimal + "\nipvs:\n  timeouts:") == ["ipvs.timeouts: must not be empty"])
         #expect(problems(minimal + "\nipvs: [1]").count == 1)

@@ -6,6 +6,8 @@
 #                           replica, dead DNS, SIGKILL mid-apply, kernel errors; watchdog gaps
 #   Tests/Lab/lab.sh keepalive  idle sessions through a 20 s IPVS tcp timeout (server keepalives
 #                           at the OS default against 5 s), the warnings, kernel sysctl checks
+#   Tests/Lab/lab.sh sync   a director pair: the reader VIP moved to a second director with an idle
+#                           session open, without and with the IPVS sync daemon pglvsd keeps
 #   Tests/Lab/lab.sh seed   the seed's story through the resource agents lvsdr and lvsdr-realsvr
 #   Tests/Lab/lab.sh systemd  the Debian package under real systemd 252 and journald (PID 1)
 #   Tests/Lab/lab.sh pacemaker  the seed's cluster under real Corosync 3 and Pacemaker 2.1, with
@@ -20,8 +22,8 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|chaos|keepalive|seed|systemd|pacemaker|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, chaos, keepalive, seed, systemd, pacemaker, demo or bench)" >&2; exit 2; }
+scenario=${1:?usage: lab.sh test|chaos|keepalive|sync|seed|systemd|pacemaker|demo|bench}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, chaos, keepalive, sync, seed, systemd, pacemaker, demo or bench)" >&2; exit 2; }
 # Scenarios that install the package: under real systemd as PID 1, or in a throw-away root.
 boot=plain
 case $scenario in

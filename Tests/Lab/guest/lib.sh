@@ -69,6 +69,8 @@ diagnostics() {
     echo "--- PostgreSQL log $(basename "$dir") ---"; tail -n 30 "$dir/postgres.log" 2>/dev/null
   done
   echo "--- addresses ---"; ip -brief addr 2>&1
+  # A scenario with more to show (a second director) defines extra_diagnostics.
+  if declare -F extra_diagnostics >/dev/null; then extra_diagnostics; fi
   echo "======================="
 }
 
@@ -258,6 +260,10 @@ session_query() {
   wait_until "the session's answer to query $SESSION_QUERIES" 10 grep -q "^q$SESSION_QUERIES " "$LAB/session.out"
   SESSION_BACKEND=$(grep "^q$SESSION_QUERIES " "$LAB/session.out" | cut -d' ' -f2-)
 }
+
+# What psql says when the server goes under an open session: in the clear, or (the lab's
+# servers have TLS on, as Debian's do, and psql's sslmode=prefer uses it) under TLS.
+LOST_CONNECTION='server closed the connection unexpectedly|SSL connection has been closed unexpectedly|SSL SYSCALL error: EOF detected'
 
 # close_session: the holder goes, psql reads end of input and exits.
 close_session() {

@@ -240,11 +240,11 @@ pg_kill 4
 wait_until "node4 out of the pool" 30 serving_is "$(addr "$OLD") 1" "$(addr "$ASYNC") 1"
 right=$(now)
 timeout 5 sh -c 'echo "select 1;" >"$1"' sh "$LAB/session.in" || true
-session_lost() { grep -q "server closed the connection unexpectedly" "$LAB/session.out"; }
+session_lost() { grep -Eq "$LOST_CONNECTION" "$LAB/session.out"; }
 wait_until "the open session reports the lost connection" 10 session_lost
 kill "$SESSION_HOLDER" 2>/dev/null; rm -f "$LAB/session.in"
 wait_until "new reads land on node$OLD and node$ASYNC only" 30 reads_reach "$(now)" "node$OLD" "node$ASYNC"
-report "6 node4's postmaster killed: -> out of the pool $(seconds "$fault" "$right")s; reads: longest outage $(read_outage "$fault" "$right")s, $(failed_reads_between "$fault" "$right") failed; the open session got \"server closed the connection unexpectedly\", new reads reach $LAST_READERS"
+report "6 node4's postmaster killed: -> out of the pool $(seconds "$fault" "$right")s; reads: longest outage $(read_outage "$fault" "$right")s, $(failed_reads_between "$fault" "$right") failed; the open session got \"$(grep -Eo "$LOST_CONNECTION" "$LAB/session.out" | head -1)\", new reads reach $LAST_READERS"
 pass "scenario 6: node4 killed: its session failed once, new connections land on $LAST_READERS"
 pg_start 4
 wait_until "node4 back in the pool" 60 serving_is "$(addr "$OLD") 1" "$(addr "$ASYNC") 1" "$(addr 4) 1"

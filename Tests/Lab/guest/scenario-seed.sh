@@ -189,7 +189,7 @@ pg_kill 4
 wait_until "node4 out of the pool" 10 replicas_are "$(node_ip 1):$READ_PORT 1" "$(node_ip 3):$READ_PORT 1"
 log "node4 out $(seconds "$killed" "$(now)")s after its postgres was killed"
 echo "select 'after ' || current_setting('cluster_name');" >&7
-session_lost() { grep -q "server closed the connection unexpectedly" "$LAB/session6.out"; }
+session_lost() { grep -Eq "$LOST_CONNECTION" "$LAB/session6.out"; }
 wait_until "the open session reports the lost connection" 10 session_lost
 exec 7>&-
 kill "$HOLDER" 2>/dev/null
@@ -197,7 +197,7 @@ kill "$HOLDER" 2>/dev/null
 again=$(ip netns exec client "$PG_BIN/psql" -qAtX -h "$READER_VIP" -U reader -d postgres \
   -c "select current_setting('cluster_name')" 2>&1) || fail "reconnect through the reader VIP: $again"
 case "$again" in node1|node3) ;; *) fail "the reconnected session reached '$again'" ;; esac
-pass "scenario 6: node4 killed: the open session got \"$(grep -o 'server closed the connection unexpectedly' "$LAB/session6.out" | head -1)\", reconnected onto $again"
+pass "scenario 6: node4 killed: the open session got \"$(grep -Eo "$LOST_CONNECTION" "$LAB/session6.out" | head -1)\", reconnected onto $again"
 
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null
 [ -s "$LAB/pool-empty" ] && fail "the pool had no weighted server at times: $(head -3 "$LAB/pool-empty")"

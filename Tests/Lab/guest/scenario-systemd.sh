@@ -132,24 +132,27 @@ exposure=$(systemd-analyze security pglvsd --no-pager 2>&1 | sed -n 's/.*Overall
 pass "sandbox: uid $uid (dynamic), NoNewPrivs 1, Seccomp 2, CapEff/CapBnd = CAP_NET_ADMIN; systemd-analyze security pglvsd (online): $exposure"
 
 # --- what the sandboxed daemon can see and send: the IPVS sysctls, TLS to the replicas --------------
-if unit_journal "$cursor" -o cat | grep -q "^cannot read net.ipv4.vs"; then
-  fail "the sandboxed daemon cannot read the IPVS sysctls: $(unit_journal "$cursor" -o cat | grep -m1 '^cannot read')"
-fi
-sysctl_cursor=$(journal_cursor)
+# Counted in the unit's whole journal (journalctl -u), before and after the change.
+said() { journalctl --no-pager -u pglvsd -o cat | grep -c "^$1" || true; }
+[ "$(said "cannot read net.ipv4.vs")" = 0 ] \
+  || fail "the sandboxed daemon cannot read the IPVS sysctls: $(journalctl --no-pager -u pglvsd -o cat | grep -m1 '^cannot read')"
+warning="kernel setting: net.ipv4.vs.expire_nodest_conn = 0"
+clearance="kernel setting right now, was: net.ipv4.vs.expire_nodest_conn = 0"
+warnings_before=$(said "$warning"); clearances_before=$(said "$clearance")
 sysctl -qw net.ipv4.vs.expire_nodest_conn=0 || fail "sysctl -w net.ipv4.vs.expire_nodest_conn=0"
 changed=$(now)
-warned() { unit_journal "$sysctl_cursor" -o cat | grep -q "^kernel setting: net.ipv4.vs.expire_nodest_conn = 0"; }
+warned() { [ "$(said "$warning")" -gt "$warnings_before" ]; }
 wait_until "the daemon's warning about expire_nodest_conn = 0 (sysctls re-read every 10 s)" 15 warned
 warned_seconds=$(seconds "$changed" "$(now)")
 sysctl -qw net.ipv4.vs.expire_nodest_conn=1 || fail "sysctl -w net.ipv4.vs.expire_nodest_conn=1"
-cleared() { unit_journal "$sysctl_cursor" -o cat | grep -q "^kernel setting right now, was: net.ipv4.vs.expire_nodest_conn = 0"; }
+cleared() { [ "$(said "$clearance")" -gt "$clearances_before" ]; }
 wait_until "the warning cleared" 15 cleared
 probe_tls() {
   in_node 2 "$PG_BIN/psql" -qAtX -h "$LAB/node2" -U postgres -d postgres -c \
     "select coalesce(string_agg(distinct s.ssl::text, ','), 'none') from pg_stat_ssl s join pg_stat_activity a using (pid) where a.application_name = 'pglvsd-probe'"
 }
 [ "$(probe_tls)" = true ] || fail "node2's probe connection from the service is not over TLS (pg_stat_ssl.ssl: $(probe_tls))"
-guard=$(unit_journal "$cursor" -o cat | grep -o "^libpq [0-9.]* has no require_auth" || echo "libpq 16 or later: require_auth")
+guard=$(journalctl --no-pager -u pglvsd -o cat | grep -m1 -o "^libpq [0-9.]* has no require_auth" || echo "libpq 16 or later: require_auth")
 pass "the sandboxed daemon reads the IPVS sysctls (a bad expire_nodest_conn warned ${warned_seconds}s after it was set, cleared when put back); its probes run over TLS ($guard: channel_binding=require)"
 
 # --- the journal: structured fields -----------------------------------------------------------------
