@@ -124,10 +124,13 @@ public struct IPVSError: Error, Hashable, Sendable, CustomStringConvertible {
         switch (code, operation) {
         case (.exists, .addService): return "virtual service already exists"
         case (.exists, .addDestination): return "real server already exists"
+        case (.exists, .startSyncDaemon): return "a sync daemon of that role runs already"
+        case (.noSuchProcess, .stopSyncDaemon): return "no sync daemon of that role runs"
         case (.noSuchProcess, _): return "no such virtual service"
         case (.noEntry, .addService), (.noEntry, .editService): return "scheduler or persistence engine not found"
         // Generic netlink's answer to a family id nobody holds (any IPVS command would get it).
-        case (.noEntry, .listServices), (.noEntry, .listDestinations), (.noEntry, .info), (.noEntry, .timeouts), (.noEntry, .flush):
+        case (.noEntry, .listServices), (.noEntry, .listDestinations), (.noEntry, .info), (.noEntry, .timeouts), (.noEntry, .flush),
+             (.noEntry, .listSyncDaemons), (.noEntry, .startSyncDaemon), (.noEntry, .stopSyncDaemon):
             return "no IPVS netlink family under the id in use (ip_vs unloaded, or loaded again)"
         case (.noEntry, _): return "no such real server"
         case (.permissionDenied, _), (.accessDenied, _): return "permission denied (CAP_NET_ADMIN is required)"

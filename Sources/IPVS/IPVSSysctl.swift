@@ -14,6 +14,9 @@ public enum IPVSSysctl: String, CaseIterable, Sendable {
     /// 1: IPVS connections keep conntrack entries; before Linux 5.9 that makes a rescheduled
     /// reused port drop its SYN.
     case conntrack = "conntrack"
+    /// Seconds after which a master sync daemon sends a connection again once its timer moved
+    /// (0: only every sync_threshold period of packets).
+    case syncRefreshPeriod = "sync_refresh_period"
 
     public var path: String { "/proc/sys/net/ipv4/vs/\(rawValue)" }
 

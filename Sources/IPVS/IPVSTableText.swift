@@ -104,7 +104,7 @@ public enum IPVSTableText {
         "Timeout (tcp tcpfin udp): \(timeouts.tcp) \(timeouts.tcpFin) \(timeouts.udp)\n"
     }
 
-    /// `master sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, ttl=1)`, one
+    /// `master sync daemon (mcast=eth1, syncid=7, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)`, one
     /// line a daemon, as `ipvsadm -L --daemon` prints them (nothing when none runs).
     public static func render(_ daemons: [SyncDaemon]) -> String {
         daemons.map { daemon in
@@ -112,6 +112,7 @@ public enum IPVSTableText {
             if let details = daemon.details {
                 if details.maximumLength != 0 { line += ", maxlen=\(details.maximumLength)" }
                 if let group = details.group { line += ", group=\(group)" }
+                if details.port != 0 { line += ", port=\(details.port)" }
                 if details.ttl != 0 { line += ", ttl=\(details.ttl)" }
             }
             return line + ")\n"

@@ -12,15 +12,22 @@ public struct KernelSettings: Hashable, Sendable {
     public var connReuseMode: Reading
     /// net.ipv4.vs.conntrack; nil when not read.
     public var conntrack: Reading?
+    /// net.ipv4.vs.sync_refresh_period; nil when not read.
+    public var syncRefreshPeriod: Reading?
+    /// The second number of net.ipv4.vs.sync_threshold (its period in packets); nil when not read.
+    public var syncPeriod: Reading?
     /// `uname -r`, e.g. `6.1.0-13-amd64`; nil when unknown.
     public var kernelRelease: String?
 
     public init(expireNodestConn: Reading, expireQuiescentTemplate: Reading, connReuseMode: Reading,
-                conntrack: Reading? = nil, kernelRelease: String? = nil) {
+                conntrack: Reading? = nil, syncRefreshPeriod: Reading? = nil, syncPeriod: Reading? = nil,
+                kernelRelease: String? = nil) {
         self.expireNodestConn = expireNodestConn
         self.expireQuiescentTemplate = expireQuiescentTemplate
         self.connReuseMode = connReuseMode
         self.conntrack = conntrack
+        self.syncRefreshPeriod = syncRefreshPeriod
+        self.syncPeriod = syncPeriod
         self.kernelRelease = kernelRelease
     }
 }
@@ -56,16 +63,36 @@ public struct KernelSettingFinding: Hashable, Sendable, CustomStringConvertible 
 
 /// Which of the kernel's IPVS settings matter for this configuration, and what a wrong one does.
 public enum KernelSettingsCheck {
-    /// - Parameter persistentService: whether any configured service uses persistence (its
-    ///   templates are what expire_quiescent_template expires).
-    public static func findings(_ settings: KernelSettings, persistentService: Bool) -> [KernelSettingFinding] {
-        [judge("net.ipv4.vs.expire_nodest_conn", settings.expireNodestConn, expireNodestConn),
+    /// - Parameters:
+    ///   - persistentService: whether any configured service uses persistence (its templates are
+    ///     what expire_quiescent_template expires).
+    ///   - syncMaster: whether pglvsd runs a master sync daemon here (ipvs.sync_daemon).
+    public static func findings(_ settings: KernelSettings, persistentService: Bool,
+                                syncMaster: Bool = false) -> [KernelSettingFinding] {
+        var findings = [judge("net.ipv4.vs.expire_nodest_conn", settings.expireNodestConn, expireNodestConn),
          judge("net.ipv4.vs.expire_quiescent_template", settings.expireQuiescentTemplate) {
              expireQuiescentTemplate($0, persistent: persistentService)
          },
          judge("net.ipv4.vs.conn_reuse_mode", settings.connReuseMode) {
              connReuseMode($0, release: settings.kernelRelease, conntrack: settings.conntrack)
          }]
+        if syncMaster {
+            findings.append(judge("net.ipv4.vs.sync_refresh_period", settings.syncRefreshPeriod ?? .unreadable("not read")) {
+                syncRefreshPeriod($0, syncPeriod: settings.syncPeriod)
+            })
+        }
+        return findings
+    }
+
+    /// A master sends a connection again only every sync_threshold period of packets (50 by
+    /// default), unless that period is 0 and sync_refresh_period is set: then whenever its timer
+    /// moved by that many seconds. A session kept open by keepalives alone is otherwise refreshed
+    /// on the backup too rarely, its entry there expires, and a failover resets it.
+    static func syncRefreshPeriod(_ value: Int, syncPeriod: KernelSettings.Reading?) -> Verdict {
+        if value != 0, syncPeriod == .value(0) { return (nil, nil) }
+        let period: String
+        if case .value(let packets) = syncPeriod { period = "every \(packets)th packet" } else { period = "every sync_threshold period of packets" }
+        return ("an idle session kept open by keepalives reaches the backup director again only \(period), so its entry there expires and a failover resets it; set net.ipv4.vs.sync_threshold to \"3 0\" and sync_refresh_period below the IPVS tcp timeout, e.g. 120", nil)
     }
 
     /// What a value means: its consequence (nil when right), or why a value other than the
@@ -102,7 +129,9 @@ public enum KernelSettingsCheck {
     /// (net.ipv4.vs.conntrack=1, off by default).
     static func connReuseMode(_ value: Int, release: String?, conntrack: KernelSettings.Reading? = nil) -> Verdict {
         if value == 0 {
-            return ("a weight-0 (draining) server keeps taking new connections from clients that reuse a source port, so it may never drain; set it to 1", nil)
+            // Mode 0 hands a SYN on a reused client port to the old entry's server whatever its
+            // weight, for as long as that entry lives (TIME_WAIT: tcp_fin, 120 s by default).
+            return ("a weight-0 (draining) server still takes new connections from clients that reuse a source port while the old connection's IPVS entry lives, so a drain can take longer than its sessions; set it to 1", nil)
         }
         if conntrack == .value(1), let version = release.flatMap(kernelVersion), (version.major, version.minor) < (5, 9) {
             return ("on Linux \(version.major).\(version.minor) (before 5.9) with net.ipv4.vs.conntrack=1, a SYN on a reused client port is dropped and the client waits 1 s to retry", nil)

@@ -15,10 +15,10 @@ public struct ConnectionSettings: Sendable {
     public var connectTimeoutSeconds: Int
     /// Refuse a server that asks for the password in clear text or as an MD5 hash (a server a
     /// peer named, or whoever took an address, must not get it): libpq 16's require_auth, or on
-    /// libpq 15 (Debian 12), which has none, channel_binding=require wherever a password may be
-    /// sent (SCRAM over TLS only; libpq refuses every other request before answering it). A
-    /// require_auth or channel_binding in the conninfo replaces this default (one in a service
-    /// file or the environment does not).
+    /// libpq 13 to 15 (Debian 12 has 15), which have none, channel_binding=require wherever a
+    /// password may be sent (SCRAM over TLS only; libpq refuses every other request before
+    /// answering it). The conninfo's own require_auth (libpq 16) or channel_binding (libpq 13
+    /// to 15) replaces this default; one in a service file or the environment does not.
     public var refusesPasswordInClear: Bool
 
     public struct Override: Sendable {
@@ -42,6 +42,8 @@ public struct ConnectionSettings: Sendable {
 
     /// The first libpq release with require_auth.
     static let requireAuthVersion = 160000
+    /// The first libpq release with channel_binding; older ones refuse the keyword.
+    static let channelBindingVersion = 130000
 
     /// How a connection refuses a request for the password in clear text or as MD5 with this
     /// libpq, if it has a password to lose.
@@ -53,6 +55,8 @@ public struct ConnectionSettings: Sendable {
         case channelBinding
         /// Nothing to lose: no password where libpq could find one, so nothing to refuse.
         case noPassword
+        /// A libpq older than 13 has neither keyword: nothing can refuse (said at start).
+        case unavailable
     }
 
     /// The guard a connection gets, or nil when the caller asked for none.
@@ -63,7 +67,8 @@ public struct ConnectionSettings: Sendable {
     func passwordGuard(libraryVersion: Int, libpqFindsPassword: @autoclosure () -> Bool) -> PasswordGuard? {
         guard refusesPasswordInClear else { return nil }
         if libraryVersion >= ConnectionSettings.requireAuthVersion { return .requireAuth }
-        return holdsPassword || libpqFindsPassword() ? .channelBinding : .noPassword
+        guard holdsPassword || libpqFindsPassword() else { return .noPassword }
+        return libraryVersion >= ConnectionSettings.channelBindingVersion ? .channelBinding : .unavailable
     }
 
     /// A password from a file, or one the conninfo carries or points to (password, passfile, service).
@@ -92,7 +97,7 @@ public struct ConnectionSettings: Sendable {
         case .channelBinding:
             keys.append("channel_binding")
             values.append("require")
-        case .noPassword, nil:
+        case .noPassword, .unavailable, nil:
             break
         }
         if let password {

@@ -39,6 +39,18 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
         return markers.contains { message.contains($0) } || sqlState == "57P01" || sqlState == "57P03"
     }
 
+    /// What an operator can do about a login refused by pglvsd's own password guard (libpq 15's
+    /// channel_binding=require, or libpq 16's require_auth); nil for any other failure.
+    public var guardRemedy: String? {
+        if message.contains("channel binding") {
+            return "pglvsd asks for channel binding (libpq 15 has no require_auth): give this server TLS and a SCRAM password, or put channel_binding=disable in the conninfo to accept the risk"
+        }
+        if message.contains("authentication method requirement") {
+            return "pglvsd refuses to send the password in clear text or as MD5: give the role a SCRAM password, or put require_auth=md5,scram-sha-256 in the conninfo to accept the risk"
+        }
+        return nil
+    }
+
     /// The first line of the message (libpq adds hint lines such as "This probably means the
     /// server terminated abnormally"), for one-line reasons in logs and status.
     public var summary: String {

@@ -48,7 +48,9 @@ struct CheckConfig: ParsableCommand {
     /// Prints each IPVS setting this configuration depends on; false when one is wrong.
     private func checkKernel(_ loaded: DaemonConfiguration) -> Bool {
         let persistent = loaded.virtualServices.contains { $0.service.flags.contains(.persistent) }
-        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
+        let syncMaster = loaded.ipvs.syncDaemons?.contains { $0.role == .master } ?? false
+        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent,
+                                                    syncMaster: syncMaster)
         print("kernel settings:")
         for finding in findings { print("  \(finding)") }
         return findings.allSatisfy(\.isOK)

@@ -162,10 +162,19 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     /// Once per start: how this libpq keeps the password from a server that asks for it in clear
-    /// text, and what that demands of the servers.
+    /// text, what that demands of the servers, and a conninfo that turned the guard off.
     private func logPasswordExposure() {
+        let version = "libpq \(LibPQ.version / 10000).\(LibPQ.version % 10000)"
+        for (key, conninfo) in [("writer.conninfo", configuration.writer.conninfo), ("replica_conninfo", configuration.replicaConninfo)] {
+            guard let conninfo, let own = PasswordGuardOverride.find(in: conninfo, libraryVersion: LibPQ.version) else { continue }
+            logger.warning("\(key) says \(own): with \(version) a server that asks for the password in clear text or as MD5 may get it")
+        }
         guard !LibPQ.canRefusePasswordInClear else { return }
-        logger.notice("libpq \(LibPQ.version / 10000).\(LibPQ.version % 10000) has no require_auth: where the writer connection or a probe holds a password it asks for channel binding (channel_binding=require), so it logs in only by SCRAM over TLS and refuses a request for the password in clear text or as MD5; a server without TLS then fails the login (\"channel binding required …\"; put channel_binding=disable in the conninfo to accept the risk)")
+        guard LibPQ.canAskForChannelBinding else {
+            logger.warning("\(version) has neither require_auth nor channel_binding: a server that asks for the password in clear text gets it; use libpq 13 or later")
+            return
+        }
+        logger.notice("\(version) has no require_auth: where the writer connection or a probe holds a password it asks for channel binding (channel_binding=require), so it logs in only by SCRAM over TLS and refuses a request for the password in clear text or as MD5; a server without TLS then fails the login (\"channel binding required …\"; put channel_binding=disable in the conninfo to accept the risk)")
     }
 
     /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each
@@ -677,7 +686,7 @@ final class ReconcileLoop: @unchecked Sendable {
         guard let outcome else { return nil }
         switch outcome {
         case .failure(let error):
-            noteWriterProblem("writer unreachable: \(error.summary)")
+            noteWriterProblem("writer unreachable: \(error.summary)" + (error.guardRemedy.map { " (\($0))" } ?? ""))
             return nil
         case .success(let report) where report.inRecovery:
             noteWriterProblem("the writer conninfo reaches a standby, not a writer")
@@ -766,7 +775,9 @@ final class ReconcileLoop: @unchecked Sendable {
             lastMembers[configured.name] = result.members
             let explained = Set(result.transitions.map(\.endpoint))
 
-            for transition in result.transitions {
+            var burst = LogBurstLimit()
+            defer { burst.summarize(serviceLogger) }
+            for transition in result.transitions where burst.admits(transition.kind.logKind, "\(transition)") {
                 // Each change carries what `journalctl PGLVSD_…=` searches by: the server, its
                 // weight after the change, and why it left.
                 var metadata: Logger.Metadata = [
@@ -777,7 +788,7 @@ final class ReconcileLoop: @unchecked Sendable {
                 serviceLogger.info("\(transition)", metadata: metadata)
             }
             logWarningChanges(configured.name, result.warnings, serviceLogger)
-            logExclusionChanges(configured.name, result.exclusions, serviceLogger)
+            logExclusionChanges(configured.name, result.exclusions, serviceLogger, &burst)
 
             let operations = PoolReconciliation.plan(service: configured.service, members: result.members,
                                                      current: current, currentDestinations: destinations)
@@ -794,9 +805,11 @@ final class ReconcileLoop: @unchecked Sendable {
                 if let endpoint = operation.realServer, explained.contains(endpoint) {
                     serviceLogger.debug("kernel: \(operation)", metadata: metadata)
                 } else if previousMembers == result.members {
-                    serviceLogger.warning("drift repaired (the kernel table was changed outside pglvsd): \(operation)",
-                                          metadata: metadata)
-                } else {
+                    if burst.admits("drift repairs", "\(operation)") {
+                        serviceLogger.warning("drift repaired (the kernel table was changed outside pglvsd): \(operation)",
+                                              metadata: metadata)
+                    }
+                } else if burst.admits("kernel changes", "\(operation)") {
                     serviceLogger.info("kernel: \(operation)", metadata: metadata)
                 }
             }
@@ -864,29 +877,33 @@ final class ReconcileLoop: @unchecked Sendable {
 
     /// Logs, once per change, each IPVS sysctl whose value defeats a removal or a drain, with
     /// what it does (KernelSettingsCheck); at start, on reload and every 10 s.
-    /// Settings it cannot read are one notice, not a warning each: the shipped unit's
-    /// ProcSubset=pid hides /proc/sys from the daemon (and without ip_vs it would not run).
+    /// Settings it cannot read are one notice, not a warning each: a sandbox with ProcSubset=pid
+    /// hides /proc/sys (the shipped unit has none), and without ip_vs the daemon would not run.
     private func checkKernelSettings() {
         kernelSettingsCheckedAt = now
         let persistent = configuration.virtualServices.contains { $0.service.flags.contains(.persistent) }
-        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent)
+        let syncMaster = configuration.ipvs.syncDaemons?.contains { $0.role == .master } ?? false
+        let findings = KernelSettingsCheck.findings(KernelSettingsReading.read(), persistentService: persistent,
+                                                    syncMaster: syncMaster)
         let (raised, cleared) = kernelSettingProblems.update(findings.filter { !$0.isOK && $0.isReadable }.map(\.description))
         for problem in raised { logger.warning("kernel setting: \(problem)") }
         for problem in cleared { logger.info("kernel setting right now, was: \(problem)") }
         let unreadable = findings.filter { !$0.isReadable }.map(\.setting)
         if !unreadable.isEmpty && !kernelSettingsUnreadable {
-            logger.notice("cannot read \(unreadable.joined(separator: ", ")) here (under pglvsd.service, ProcSubset=pid hides /proc/sys): `pglvsd check-config --kernel` checks them")
+            logger.notice("cannot read \(unreadable.joined(separator: ", ")) here (a sandbox such as ProcSubset=pid hides /proc/sys): `pglvsd check-config --kernel` checks them")
         }
         kernelSettingsUnreadable = !unreadable.isEmpty
     }
 
     /// Logs an exclusion when it starts or its reason changes, not every cycle.
-    private func logExclusionChanges(_ service: String, _ exclusions: [Exclusion], _ serviceLogger: Logger) {
+    private func logExclusionChanges(_ service: String, _ exclusions: [Exclusion], _ serviceLogger: Logger,
+                                     _ burst: inout LogBurstLimit) {
         let previous = lastExclusions[service] ?? [:]
         var current: [String: ExclusionReason] = [:]
         for exclusion in exclusions {
             current[exclusion.name] = exclusion.reason
-            if previous[exclusion.name] != exclusion.reason {
+            if previous[exclusion.name] != exclusion.reason,
+               burst.admits("servers not serving", "\(exclusion.name): \(exclusion.reason)") {
                 serviceLogger.info("not serving: \(exclusion.name): \(exclusion.reason)",
                                    metadata: ["real_server.name": "\(exclusion.name)", "reason": "\(exclusion.reason)"])
             }

@@ -168,7 +168,8 @@ final class ReplicaProber: @unchecked Sendable {
             link.retryAt = now + delay
             state = "failing: \(error.summary)"
             if link.loggedState != state {
-                logger.warning("probe of \(endpoint) failed: \(error.summary); retrying with back-off up to \(maximumBackoff) s",
+                let remedy = error.guardRemedy.map { " (\($0))" } ?? ""
+                logger.warning("probe of \(endpoint) failed: \(error.summary)\(remedy); retrying with back-off up to \(maximumBackoff) s",
                                metadata: ["real_server": "\(endpoint)"])
             }
         }

@@ -1,3 +1,4 @@
+import Glibc
 import IPVS
 import LVSModel
 import Logging
@@ -11,19 +12,25 @@ import PoolCore
 final class SyncDaemonKeeper {
     private var wanted: [SyncDaemon]?
     private var lastRead: Double?
-    /// Whether the kernel has matched the configuration since the last start or reload: a
-    /// difference after that is drift.
+    /// Whether the kernel has matched the configuration since the last start, reload or ip_vs
+    /// reload: a difference after that is drift.
     private var settled = false
+    /// Drift put back in a row: another program that keeps changing the daemons is not fought
+    /// forever (each restart loses the sync messages of its gap).
+    private var correctionsInARow = 0
+    static let correctionsBeforeGivingUp = 3
     private var problem: String?
 
     init(wanted: [SyncDaemon]?) {
         self.wanted = wanted
     }
 
-    /// A reload: the new daemons apply at the next decision.
+    /// A reload, or ip_vs loaded again: the daemons are brought to the configuration at the
+    /// next decision, as at start.
     func reconfigure(_ wanted: [SyncDaemon]?) {
-        if wanted != self.wanted { settled = false }
         self.wanted = wanted
+        settled = false
+        correctionsInARow = 0
         lastRead = nil
     }
 
@@ -35,28 +42,45 @@ final class SyncDaemonKeeper {
         lastRead = now
         do {
             let plan = SyncDaemonPlan(current: try ipvs.syncDaemons(), wanted: wanted)
-            if !plan.isEmpty {
-                let list = plan.changes.joined(separator: ", ")
-                if !apply {
-                    logger.notice("IPVS sync daemons: would \(list) (dry run)")
-                } else {
-                    for daemon in plan.stop { try ipvs.stopSyncDaemon(daemon.role) }
-                    for daemon in plan.start { try ipvs.startSyncDaemon(daemon) }
-                    if settled {
-                        logger.warning("IPVS sync daemons were changed outside pglvsd; put back as ipvs.sync_daemon says: \(list)")
-                    } else {
-                        logger.notice("IPVS sync daemons as ipvs.sync_daemon says: \(list)")
-                    }
-                }
+            if plan.isEmpty {
+                settled = true
+                correctionsInARow = 0
+                report(nil, logger)
+                return
             }
-            settled = apply || plan.isEmpty
-            if problem != nil { logger.info("IPVS sync daemons kept again") }
-            problem = nil
+            let list = plan.changes.joined(separator: ", ")
+            // A daemon that cannot start must not cost the one that runs (a typo in a reload).
+            if let missing = plan.start.first(where: { if_nametoindex($0.interface) == 0 }) {
+                report("cannot start the \(missing): no interface \(missing.interface) here; the running sync daemons are left as they are", logger)
+                return
+            }
+            if settled && correctionsInARow >= SyncDaemonKeeper.correctionsBeforeGivingUp {
+                report("another program keeps changing the IPVS sync daemons (\(list) needed \(correctionsInARow) times in a row): pglvsd leaves them until a reload; one owner per director", logger)
+                return
+            }
+            guard apply else {
+                report("IPVS sync daemons: would \(list) (dry run)", logger, level: .notice)
+                return
+            }
+            for daemon in plan.stop { try ipvs.stopSyncDaemon(daemon.role) }
+            for daemon in plan.start { try ipvs.startSyncDaemon(daemon) }
+            if settled {
+                correctionsInARow += 1
+                logger.warning("IPVS sync daemons were changed outside pglvsd; put back as ipvs.sync_daemon says: \(list)")
+            } else {
+                logger.notice("IPVS sync daemons as ipvs.sync_daemon says: \(list)")
+            }
+            settled = true
+            report(nil, logger)
         } catch {
-            let text = "cannot keep the IPVS sync daemons: \(error)"
-            if text != problem { logger.error("\(text)") }
-            problem = text
-            // Tried again at the next read, not every round: a missing interface stays missing a while.
+            report("cannot keep the IPVS sync daemons: \(error)", logger)
         }
+    }
+
+    /// Logs a standing problem once, and once when it is gone.
+    private func report(_ text: String?, _ logger: Logger, level: Logger.Level = .error) {
+        if let text, text != problem { logger.log(level: level, "\(text)") }
+        if text == nil, problem != nil { logger.info("IPVS sync daemons kept as ipvs.sync_daemon says again") }
+        problem = text
     }
 }

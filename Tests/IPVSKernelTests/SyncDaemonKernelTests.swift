@@ -47,6 +47,7 @@ final class SyncDaemonKernelTests {
         let error = try #require(throws: IPVSError.self) { try client.startSyncDaemon(second) }
         #expect(error.kind == .kernel(.exists))
         #expect(error.operation == .startSyncDaemon(second))
+        #expect(error.description.hasSuffix(": a sync daemon of that role runs already (errno 17)"))
         #expect(try client.syncDaemons().map(\.syncID) == [1], "the running master was left as it was")
     }
 
@@ -61,7 +62,7 @@ final class SyncDaemonKernelTests {
     @Test func stoppingADaemonThatDoesNotRunIsRefused() throws {
         let error = try #require(throws: IPVSError.self) { try client.stopSyncDaemon(.backup) }
         #expect(error.operation == .stopSyncDaemon(.backup))
-        print("stop with no backup running: \(error)")
+        #expect(error.description == "stop the backup sync daemon: no sync daemon of that role runs (errno 3)")
     }
 }
 }

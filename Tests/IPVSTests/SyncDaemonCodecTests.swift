@@ -36,7 +36,7 @@ import LVSModel
         let decoded = try IPVSDecoding.syncDaemon(from: messages[0])
         #expect(decoded == SyncDaemon(role: .backup, interface: "lan", syncID: 200,
                                       details: .init(maximumLength: 1472, group: IPAddress("224.0.0.81"), port: 8848, ttl: 1)))
-        #expect(IPVSTableText.render([decoded]) == "backup sync daemon (mcast=lan, syncid=200, maxlen=1472, group=224.0.0.81, ttl=1)\n")
+        #expect(IPVSTableText.render([decoded]) == "backup sync daemon (mcast=lan, syncid=200, maxlen=1472, group=224.0.0.81, port=8848, ttl=1)\n")
     }
 
     @Test func anOldKernelsReplyHasNoDetails() throws {

@@ -30,9 +30,9 @@ import Testing
         #expect(with.consequence?.hasPrefix("clients keep being sent to a drained (weight 0) server") == true)
     }
 
-    @Test func connReuseModeZeroNeverDrainsAndModeOneCostsASecondBefore59() {
+    @Test func connReuseModeZeroSlowsADrainAndModeOneCostsASecondBefore59() {
         #expect(KernelSettingsCheck.findings(settings(reuse: 0), persistentService: false)[2].consequence?
-            .contains("may never drain") == true)
+            .contains("still takes new connections from clients that reuse a source port") == true)
         let old = KernelSettingsCheck.findings(settings(reuse: 1, release: "5.4.0-150-generic"), persistentService: false)[2]
         #expect(old.consequence?.hasPrefix("on Linux 5.4 (before 5.9)") == true)
         #expect(KernelSettingsCheck.findings(settings(reuse: 1, release: "5.9.0"), persistentService: false)[2].isOK)
@@ -69,5 +69,27 @@ import Testing
     @Test(arguments: ["", "6", "linux", ".1", "6.x", "99999999999999999999.1"])
     func otherTextIsNoRelease(release: String) {
         #expect(KernelSettingsCheck.kernelVersion(release) == nil)
+    }
+}
+
+/// A master sync daemon depends on sync_refresh_period for sessions that idle on keepalives.
+@Suite struct SyncRefreshPeriodCheckTests {
+    let base = KernelSettings(expireNodestConn: .value(1), expireQuiescentTemplate: .value(1), connReuseMode: .value(1))
+
+    @Test func checkedOnlyWithAMasterSyncDaemon() {
+        var settings = base
+        settings.syncRefreshPeriod = .value(0)
+        #expect(KernelSettingsCheck.findings(settings, persistentService: false).count == 3)
+        let withMaster = KernelSettingsCheck.findings(settings, persistentService: false, syncMaster: true)
+        #expect(withMaster.count == 4)
+        #expect(withMaster[3].setting == "net.ipv4.vs.sync_refresh_period")
+        #expect(withMaster[3].consequence?.contains("a failover resets it") == true)
+        settings.syncRefreshPeriod = .value(120)
+        settings.syncPeriod = .value(50)
+        // The packet period still gates every sync: the refresh period alone is not enough.
+        #expect(KernelSettingsCheck.findings(settings, persistentService: false, syncMaster: true)[3].consequence?
+            .contains("every 50th packet") == true)
+        settings.syncPeriod = .value(0)
+        #expect(KernelSettingsCheck.findings(settings, persistentService: false, syncMaster: true)[3].isOK)
     }
 }

@@ -59,3 +59,34 @@ import Testing
         }
     }
 }
+
+/// A conninfo that turns the password guard off is named at start.
+@Suite struct PasswordGuardOverrideTests {
+    @Test func onLibpq15AnyChannelBindingButRequireIsAnOverride() {
+        #expect(PasswordGuardOverride.find(in: "host=a channel_binding=prefer", libraryVersion: 150018) == "channel_binding=prefer")
+        #expect(PasswordGuardOverride.find(in: "host=a channel_binding=disable", libraryVersion: 150018) == "channel_binding=disable")
+        #expect(PasswordGuardOverride.find(in: "host=a channel_binding=require", libraryVersion: 150018) == nil)
+        #expect(PasswordGuardOverride.find(in: "host=a", libraryVersion: 150018) == nil)
+    }
+
+    /// libpq parses the conninfo, and libpq 15 knows no require_auth: runs under scripts/test's libpq 18.
+    @Test(.enabled(if: LibPQ.canRefusePasswordInClear, "require_auth needs libpq 16: runs under scripts/test with libpq 18"))
+    func requireAuthThatAdmitsClearTextOrMD5IsAnOverride() {
+        for (methods, weaker) in [("md5,scram-sha-256", true), ("password", true), ("!password", true), ("!md5,!gss", true),
+                                  ("scram-sha-256", false), ("!password,!md5", false), ("!md5,!password,!gss", false)] {
+            let found = PasswordGuardOverride.find(in: "host=a require_auth=\(methods)", libraryVersion: 160004)
+            #expect((found != nil) == weaker, "\(methods)")
+        }
+        // On libpq 16 a channel_binding does not replace require_auth.
+        #expect(PasswordGuardOverride.find(in: "host=a channel_binding=disable", libraryVersion: 160004) == nil)
+    }
+}
+
+@Suite struct OldLibpqTests {
+    @Test func libpq12HasNoKeywordToSend() {
+        let settings = ConnectionSettings(conninfo: "user=pglvsd", password: "s", refusesPasswordInClear: true)
+        #expect(settings.passwordGuard(libraryVersion: 120015, libpqFindsPassword: false) == .unavailable)
+        let keywords = settings.keywords(libraryVersion: 120015, libpqFindsPassword: false)
+        #expect(!keywords.keys.contains("channel_binding") && !keywords.keys.contains("require_auth"))
+    }
+}

@@ -50,6 +50,15 @@ import Testing
         #expect(!PostgresError(code: .connectionLost, message: "SSL error: certificate verify failed").isServerGone)
     }
 
+    @Test func aLoginTheGuardRefusedSaysWhatToDo() {
+        let bound = PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.14\", port 5432 failed: channel binding required but not supported by server's authentication request")
+        #expect(bound.guardRemedy?.contains("channel_binding=disable") == true)
+        #expect(!bound.isServerGone)
+        let required = PostgresError(code: .connectionFailed, message: "authentication method requirement \"!password,!md5\" failed: server requested a hashed password")
+        #expect(required.guardRemedy?.contains("require_auth=md5,scram-sha-256") == true)
+        #expect(PostgresError(code: .connectionFailed, message: "Connection refused").guardRemedy == nil)
+    }
+
     @Test func aTimeoutIsNotGone() {
         #expect(!PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.100\", port 5432 failed: timeout expired").isServerGone)
         #expect(PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.13\", port 5432 failed: Connection refused").isServerGone)

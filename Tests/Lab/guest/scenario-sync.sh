@@ -51,7 +51,9 @@ YAML
 director_config 1 "" > "$LAB/pglvsd.yaml"
 director_config 2 "" > "$LAB/pglvsd2.yaml"
 start_pglvsd "$LAB/pglvsd.yaml"
-in_d2 "$PGLVSD" run --config "$LAB/pglvsd2.yaml" >>"$LAB/pglvsd2.log" 2>&1 &
+# Not through in_d2: a backgrounded function is a subshell, and $! would be its PID, not pglvsd's
+# (ip netns exec execs the program).
+ip netns exec "$D2" "$PGLVSD" run --config "$LAB/pglvsd2.yaml" >>"$LAB/pglvsd2.log" 2>&1 &
 PGLVSD2_PID=$!
 d2_pool() { in_d2 "$PGLVSD" ipvs list | awk '$1 == "->" && $2 ~ /^[0-9]/ { print $2, $4 }' | sort | tr '\n' ' '; }
 wait_until "director 1's pool: node2 and node3" 20 pool_is "$(node_ip 2):$READ_PORT 1" "$(node_ip 3):$READ_PORT 1"
@@ -111,6 +113,8 @@ session_across_the_move() {
 log "without a sync daemon: a session through director 1, then the VIP moves to director 2"
 session_across_the_move "no sync" nosync
 [ -z "$AFTER" ] || fail "without a sync daemon the session answered through director 2 ($AFTER): the lab cannot tell"
+grep -Eq "$LOST_CONNECTION|Connection reset by peer|connection to server was lost" <<<"$OUTCOME" \
+  || fail "without a sync daemon the session failed, but not by a lost connection: $OUTCOME"
 pass "without a sync daemon the moved session is reset ${MOVE_SECONDS}s after the move: $OUTCOME (it had backend ${BEFORE%% *})"
 NOSYNC_SECONDS=$MOVE_SECONDS; NOSYNC_OUTCOME=$OUTCOME
 move_reader_vip 1
