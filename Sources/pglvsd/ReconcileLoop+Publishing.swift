@@ -1,0 +1,104 @@
+import Foundation
+import PoolCore
+import Postgres
+import Systemd
+
+/// What the daemon tells the outside after each decision: the node_exporter metrics file, the
+/// status file `pglvsd status` reads, and sd_notify (READY, STATUS, WATCHDOG).
+extension ReconcileLoop {
+    /// The node_exporter textfile, when metrics_file is set; written atomically.
+    func publishMetrics(lastCycleSeconds: Double) {
+        guard let path = configuration.metricsFile, !dryRun else { return }
+        let snapshot = MetricsSnapshot(
+            writerUp: writerIsUp,
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
+            },
+            lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: kernelOperations, kernelErrors: kernelErrors)
+        do {
+            try PublishedFile.write(snapshot.render(), to: path)
+            metricsProblem = nil
+        } catch {
+            let problem = "cannot write the metrics file: \(error)"
+            if problem != metricsProblem { logger.error("\(problem)") }
+            metricsProblem = problem
+        }
+    }
+
+    /// Writes the status file `pglvsd status` reads; failures are logged once.
+    func publishStatus() {
+        if dryRun { return }
+        let report = StatusReport(
+            pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
+            ready: announcedReady,
+            writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
+                          reachable: writerIsUp, problem: writerProblem, address: lastWriterAddress),
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map {
+                    StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
+                                      minPool: service.policy.minPool, wallClock: wallClock)
+                }
+            })
+        let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)
+        do {
+            try report.write(to: path)
+            statusProblem = nil
+        } catch {
+            let problem = "cannot write \(path): \(error)"
+            if problem != statusProblem { logger.error("\(problem)") }
+            statusProblem = problem
+        }
+    }
+
+    /// READY once the kernel first matches the decision, STATUS when the summary changes, and
+    /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
+    func reportToServiceManager() {
+        if dryRun { return }
+        var states: [NotifyState] = [.watchdog]
+        let status = statusLine()
+        if status != lastStatus {
+            states.append(.status(status))
+            lastStatus = status
+        }
+        if !announcedReady {
+            // Decided: the kernel matches a decision made with the writer's answer, and no
+            // server is counting rise or fall. Past the start-up wait READY goes out anyway,
+            // saying what is still missing, so that `systemctl start` never hangs on it.
+            var undecided: [String] = []
+            if cycleFailed { undecided.append("the kernel table could not be read or changed") }
+            if latestWriter == nil { undecided.append("the writer has not answered") }
+            if isSettling() { undecided.append("servers still counting rise or fall") }
+            if undecided.isEmpty || now >= startupWaitSeconds {
+                announcedReady = true
+                states.append(.ready)
+                if undecided.isEmpty {
+                    logger.info("ready after \(String(format: "%.2f", now)) s, every pool decided: \(status)")
+                } else {
+                    logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s, undecided: \(undecided.joined(separator: ", ")): \(status)")
+                }
+            }
+        }
+        ServiceManager.notify(states)
+    }
+
+    /// READY=1 (which `systemctl start` waits for) goes out once no server is still counting
+    /// rise or fall, so that the start returning means reads flow; a server that keeps flapping
+    /// holds it back no longer than this, well inside the unit's TimeoutStartSec (60 s).
+    var startupWaitSeconds: Double {
+        let rise = configuration.virtualServices.map { max($0.policy.rise, $0.policy.fall) }.max() ?? 1
+        let oneDecision = Double(configuration.writer.timeout.milliseconds + rise * configuration.pollInterval.milliseconds) / 1000
+        return min(45, max(10, 2 * oneDecision))
+    }
+
+    /// `reader 2/3 serving; writer reachable`: one line for systemctl status.
+    func statusLine() -> String {
+        let pools = configuration.virtualServices.map { service -> String in
+            let members = summaries[service.name]?.members ?? []
+            let serving = members.filter { $0.weight > 0 }.count
+            return "\(service.name) \(serving)/\(members.count) serving"
+        }
+        let writer = writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)"
+        return pools.joined(separator: ", ") + "; writer " + writer
+            + (maintenanceProblem == nil ? "" : "; maintenance marks unreadable (no server joins)")
+    }
+}

@@ -1,0 +1,92 @@
+import Configuration
+import Dispatch
+import Systemd
+
+/// SIGHUP and SIGTERM: a new configuration taken in between rounds, and the stop.
+extension ReconcileLoop {
+    /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
+    /// the running configuration kept. Pools of services still configured keep their state.
+    func reload(path: String) {
+        queue.async {
+            ServiceManager.notify(.reloading)
+            // READY=1 here ends the reload; before the first READY it would end the start-up too.
+            defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
+            let loaded: DaemonConfiguration
+            do throws(ConfigurationError) {
+                loaded = try ConfigFile.load(path: path)
+            } catch {
+                for problem in error.problems {
+                    self.logger.error("reload rejected, keeping the running configuration: \(path): \(problem)")
+                }
+                return
+            }
+            self.apply(loaded)
+            self.logger.info("reloaded \(path): \(loaded.virtualServices.count) virtual service(s)")
+        }
+    }
+
+    func apply(_ loaded: DaemonConfiguration) {
+        let old = configuration
+        configuration = loaded
+        // A failed or empty read (an interface flapping) keeps what was known: it must not
+        // refuse every server at once.
+        let networks = ConnectedNetworks.read()
+        if !networks.isEmpty { connectedNetworks = networks }
+        logAllowedNetworks()
+        checkWatchdog()
+        checkKernelSettings()
+        timeoutKeeper.reconfigure(loaded.ipvs.timeouts)
+        let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
+        if loaded.writer != old.writer || loadedPassword != password {
+            writer.close()
+            writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
+            // A round waiting for the old writer would wait in vain.
+            round?.writerPending = false
+        }
+        if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer || loadedPassword != password
+            || loaded.probeTimeout != old.probeTimeout || loaded.watchIdleProbes != old.watchIdleProbes
+            || loaded.pollInterval != old.pollInterval {
+            let replaced = prober
+            prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger)
+            // The prober reports a connection that stirred while idle (its postmaster died), and
+            // the loop observes right away instead of at the next poll.
+            prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
+            replaced.close()
+        }
+        password = loadedPassword
+        // Candidates resolved under the old configuration do not serve the new one.
+        round?.plans = nil
+        if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
+        let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
+        for service in old.virtualServices where kept[service.name] != service.service.key {
+            trackers[service.name] = nil
+            summaries[service.name] = nil
+            poolWarnings[service.name] = nil
+            idleSessionWarnings[service.name] = nil
+            logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
+        }
+        if loaded.pollInterval != old.pollInterval { schedule() }
+    }
+
+    /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
+    /// with on_stop: remove the daemon's own services are deleted.
+    func stop(completion: @escaping @Sendable () -> Void) {
+        queue.async {
+            ServiceManager.notify(.stopping)
+            self.timer?.cancel()
+            if self.configuration.onStop == .remove {
+                for service in self.configuration.virtualServices {
+                    do {
+                        try self.ipvs.deleteService(service.service.key)
+                        self.logger.info("on_stop remove: deleted \(service.service.key)")
+                    } catch {
+                        self.logger.error("on_stop remove: \(error)")
+                    }
+                }
+            } else {
+                self.logger.info("stopping; the IPVS table is left in place")
+            }
+            completion()
+        }
+    }
+}
