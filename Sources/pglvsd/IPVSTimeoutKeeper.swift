@@ -15,7 +15,7 @@ final class IPVSTimeoutKeeper {
     /// Whether the kernel has matched the settings since the last start or reload: a difference
     /// after that is drift.
     private var settled = false
-    private var problem: String?
+    private var problem = RecurringProblem()
 
     static let readInterval = 10.0
 
@@ -49,12 +49,10 @@ final class IPVSTimeoutKeeper {
             }
             kernel = current
             settled = settings.correction(of: current) == nil
-            if problem != nil { logger.info("IPVS timeouts can be read again") }
-            problem = nil
+            if problem.end() { logger.info("IPVS timeouts can be read again") }
         } catch {
             let text = "cannot keep the IPVS timeouts: \(error)"
-            if text != problem { logger.error("\(text)") }
-            problem = text
+            if problem.recur(text) { logger.error("\(text)") }
         }
     }
 }

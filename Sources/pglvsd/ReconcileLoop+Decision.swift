@@ -16,7 +16,7 @@ extension ReconcileLoop {
             cycles += 1
             publishMetrics(lastCycleSeconds: now - started)
         }
-        let report = writerView(writerOutcome)
+        let report = writerHealth.view(writerOutcome, logger: logger)
         let (marks, marksUnreadable) = loadMaintenance()
         let plans = roundPlans ?? plans(for: report)
         cycleFailed = false
@@ -73,15 +73,13 @@ extension ReconcileLoop {
     func loadMaintenance() -> (marks: [String: MaintenanceMode], unreadable: String?) {
         do {
             let marks = try maintenance.load()
-            if maintenanceProblem != nil { logger.notice("\(maintenance.path) can be read: servers may join the pool again") }
-            maintenanceProblem = nil
+            if maintenanceProblem.end() { logger.notice("\(maintenance.path) can be read: servers may join the pool again") }
             return (marks, nil)
         } catch {
             let problem = "cannot read \(maintenance.path): \(error)"
-            if problem != maintenanceProblem {
+            if maintenanceProblem.recur(problem) {
                 logger.error("\(problem); no marks were ever read, so no server joins or returns to the pool until it can be read (it might be drained)")
             }
-            maintenanceProblem = problem
             return ([:], "\(error)")
         }
     }
@@ -99,7 +97,7 @@ extension ReconcileLoop {
             var tracker = trackers[configured.name] ?? PoolTracker(adopting: destinations, now: now)
             let input = CycleInput(
                 now: now,
-                writer: writerAvailable ? .reachable(rows) : .unavailable(writerProblem ?? "waiting for the writer's first answer"),
+                writer: writerAvailable ? .reachable(rows) : .unavailable(writerHealth.problem.text ?? "waiting for the writer's first answer"),
                 probes: probes, staticCandidates: statics, discovery: configured.discovery,
                 connections: Dictionary(destinations.compactMap { d in d.connections.map { (d.endpoint, $0) } },
                                         uniquingKeysWith: { first, _ in first }),

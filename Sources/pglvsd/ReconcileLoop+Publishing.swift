@@ -10,19 +10,12 @@ extension ReconcileLoop {
     func publishMetrics(lastCycleSeconds: Double) {
         guard let path = configuration.metricsFile, !dryRun else { return }
         let snapshot = MetricsSnapshot(
-            writerUp: writerIsUp,
+            writerUp: writerHealth.isUp,
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
             },
             lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: kernelOperations, kernelErrors: kernelErrors)
-        do {
-            try PublishedFile.write(snapshot.render(), to: path)
-            metricsProblem = nil
-        } catch {
-            let problem = "cannot write the metrics file: \(error)"
-            if problem != metricsProblem { logger.error("\(problem)") }
-            metricsProblem = problem
-        }
+        write("the metrics file", problem: &metricsProblem) { try PublishedFile.write(snapshot.render(), to: path) }
     }
 
     /// Writes the status file `pglvsd status` reads; failures are logged once.
@@ -32,7 +25,7 @@ extension ReconcileLoop {
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
             writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
-                          reachable: writerIsUp, problem: writerProblem, address: lastWriterAddress),
+                          reachable: writerHealth.isUp, problem: writerHealth.problem.text, address: writerHealth.address),
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map {
                     StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
@@ -40,13 +33,18 @@ extension ReconcileLoop {
                 }
             })
         let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)
+        write(path, problem: &statusProblem) { try report.write(to: path) }
+    }
+
+    /// Writes one of the files the daemon publishes; a failure is logged when it starts or
+    /// changes, not every round.
+    private func write(_ file: String, problem: inout RecurringProblem, _ body: () throws -> Void) {
         do {
-            try report.write(to: path)
-            statusProblem = nil
+            try body()
+            _ = problem.end()
         } catch {
-            let problem = "cannot write \(path): \(error)"
-            if problem != statusProblem { logger.error("\(problem)") }
-            statusProblem = problem
+            let text = "cannot write \(file): \(error)"
+            if problem.recur(text) { logger.error("\(text)") }
         }
     }
 
@@ -97,8 +95,8 @@ extension ReconcileLoop {
             let serving = members.filter { $0.weight > 0 }.count
             return "\(service.name) \(serving)/\(members.count) serving"
         }
-        let writer = writerIsUp ? "reachable" : writerProblem == nil ? "not answered yet" : "unreachable (fail-static)"
+        let writer = writerHealth.isUp ? "reachable" : !writerHealth.problem.isStanding ? "not answered yet" : "unreachable (fail-static)"
         return pools.joined(separator: ", ") + "; writer " + writer
-            + (maintenanceProblem == nil ? "" : "; maintenance marks unreadable (no server joins)")
+            + (!maintenanceProblem.isStanding ? "" : "; maintenance marks unreadable (no server joins)")
     }
 }

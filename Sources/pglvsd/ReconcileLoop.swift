@@ -44,11 +44,11 @@ final class ReconcileLoop: @unchecked Sendable {
     let ipvs: IPVSClient
     let started = ContinuousClock.now
     var timer: DispatchSourceTimer?
-    var writerProblem: String?
+    var writerHealth = WriterHealth()
     var trackers: [String: PoolTracker] = [:]
     /// Per virtual service, the reason each observed server was last left out for.
     var lastExclusions: [String: [String: ExclusionReason]] = [:]
-    var maintenanceProblem: String?
+    var maintenanceProblem = RecurringProblem()
     /// READY=1 goes out after the first cycle that reconciled every service with every pool
     /// decided (see `startupWaitSeconds`).
     var announcedReady = false
@@ -71,12 +71,11 @@ final class ReconcileLoop: @unchecked Sendable {
     var kernelSettingsCheckedAt: Double?
     let timeoutKeeper: IPVSTimeoutKeeper
     var cycleFailed = false
-    var lastWriterAddress: String?
     var cycles = 0
     var kernelOperations = 0
     var kernelErrors = 0
-    var metricsProblem: String?
-    var statusProblem: String?
+    var metricsProblem = RecurringProblem()
+    var statusProblem = RecurringProblem()
 
     /// With dryRun the operations are reported to `planned` instead of applied.
     let dryRun: Bool
