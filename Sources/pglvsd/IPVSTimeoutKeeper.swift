@@ -30,14 +30,14 @@ final class IPVSTimeoutKeeper {
         lastRead = nil
     }
 
-    /// Reads the kernel's timeouts when due and, with `apply`, corrects them. Runs on the loop's
-    /// queue, inside a decision's kernel budget.
-    func keep(_ ipvs: IPVSClient, now: Double, apply: Bool, logger: Logger) {
+    /// Reads the kernel's timeouts when due and corrects them (a dry run's table records the
+    /// correction). Runs on the loop's queue, inside a decision's kernel budget.
+    func keep(_ ipvs: any IPVSTable, now: Double, logger: Logger) {
         if let lastRead, now - lastRead < IPVSTimeoutKeeper.readInterval { return }
         lastRead = now
         do {
             var current = try ipvs.timeouts()
-            if apply, let correction = settings.correction(of: current) {
+            if let correction = settings.correction(of: current) {
                 try ipvs.setTimeouts(correction.request)
                 let list = correction.changes.joined(separator: ", ")
                 if settled {

@@ -14,7 +14,7 @@ extension ReconcileLoop {
                 probes: [SocketEndpoint: ReplicaProbe], started: Double) {
         defer {
             cycles += 1
-            publishMetrics(lastCycleSeconds: now - started)
+            publish(lastCycleSeconds: now - started)
         }
         let report = writerHealth.view(writerOutcome, logger: logger)
         let (marks, marksUnreadable) = loadMaintenance()
@@ -22,8 +22,8 @@ extension ReconcileLoop {
         cycleFailed = false
         // The kernel calls share one budget: a kernel that stops answering costs the cycle that
         // once, not the receive timeout per request; what is left waits for the next cycle.
-        ipvs.timeBudget = .milliseconds(CycleBudget.kernelMilliseconds)
-        defer { ipvs.timeBudget = nil }
+        table.timeBudget = .milliseconds(CycleBudget.kernelMilliseconds)
+        defer { table.timeBudget = nil }
         // One dump of the kernel's services per cycle serves every configured service.
         let kernelServices: [VirtualServiceKey: VirtualService]
         do {
@@ -32,8 +32,6 @@ extension ReconcileLoop {
             cycleFailed = true
             kernelErrors += 1
             logger.error("\(error)")
-            reportToServiceManager()
-            publishStatus()
             return
         }
         for (service, rows, statics) in plans {
@@ -41,23 +39,21 @@ extension ReconcileLoop {
                       statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
                       primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
         }
-        timeoutKeeper.keep(ipvs, now: now, apply: !dryRun, logger: logger)
+        timeoutKeeper.keep(table, now: now, logger: logger)
         if let checked = kernelSettingsCheckedAt, now - checked >= IPVSTimeoutKeeper.readInterval { checkKernelSettings() }
         checkIdleSessions()
-        reportToServiceManager()
-        publishStatus()
     }
 
     /// One dump of the kernel's services. ip_vs unloaded and loaded again registers its netlink
     /// family under a new id and the old one answers ENOENT: look it up again, retry once.
     func listKernelServices() throws(IPVSError) -> [VirtualServiceKey: VirtualService] {
         let dump = { () throws(IPVSError) in
-            Dictionary(try self.ipvs.services().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            Dictionary(try self.table.services().map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         }
         do {
             return try dump()
         } catch where error.kind == .kernel(.noEntry) {
-            guard try ipvs.resolveFamilyAgain() else { throw error }
+            guard try table.resolveFamilyAgain() else { throw error }
             logger.warning("ip_vs was loaded again (its netlink family has a new id): rebuilding the table; its sysctls are back to the kernel's defaults until systemd-sysctl --prefix=/net/ipv4/vs runs")
             // A new module: its timeouts and sysctls are the kernel's defaults again.
             checkKernelSettings()
@@ -93,7 +89,7 @@ extension ReconcileLoop {
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
             let key = configured.service.key
-            let destinations = current == nil ? [] : try ipvs.destinations(of: key)
+            let destinations = current == nil ? [] : try table.destinations(of: key)
             var tracker = trackers[configured.name] ?? PoolTracker(adopting: destinations, now: now)
             let input = CycleInput(
                 now: now,
@@ -108,10 +104,6 @@ extension ReconcileLoop {
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result
-            let previousMembers = lastMembers[configured.name]
-            lastMembers[configured.name] = result.members
-            let explained = Set(result.transitions.map(\.endpoint))
-
             for transition in result.transitions {
                 // Each change carries what `journalctl PGLVSD_…=` searches by: the server, its
                 // weight after the change, and why it left.
@@ -125,27 +117,8 @@ extension ReconcileLoop {
             logWarningChanges(configured.name, result.warnings, serviceLogger)
             logExclusionChanges(configured.name, result.exclusions, serviceLogger)
 
-            let operations = PoolReconciliation.plan(service: configured.service, members: result.members,
-                                                     current: current, currentDestinations: destinations)
-            for operation in operations {
-                if dryRun {
-                    planned.append((configured.name, operation))
-                    continue
-                }
-                try apply(operation, to: key)
-                kernelOperations += 1
-                // One info line per pool change: a change a transition already announced is
-                // debug; one needed while the decision stood still is drift, repaired.
-                let metadata = operationMetadata(operation)
-                if let endpoint = operation.realServer, explained.contains(endpoint) {
-                    serviceLogger.debug("kernel: \(operation)", metadata: metadata)
-                } else if previousMembers == result.members {
-                    serviceLogger.warning("drift repaired (the kernel table was changed outside pglvsd): \(operation)",
-                                          metadata: metadata)
-                } else {
-                    serviceLogger.info("kernel: \(operation)", metadata: metadata)
-                }
-            }
+            try poolKeeper.keep(configured.name, configured.service, decided: result, current: current,
+                                destinations: destinations, logger: serviceLogger)
         } catch {
             kernelErrors += 1
             cycleFailed = true
@@ -174,26 +147,5 @@ extension ReconcileLoop {
             }
         }
         lastExclusions[service] = current
-    }
-
-    func apply(_ operation: PoolOperation, to key: VirtualServiceKey) throws(IPVSError) {
-        switch operation {
-        case .addService(let service): try ipvs.addService(service)
-        case .editService(let service): try ipvs.editService(service)
-        case .addRealServer(let destination, _): try ipvs.addDestination(destination, to: key)
-        case .editRealServer(let destination, _, _): try ipvs.editDestination(destination, of: key)
-        case .removeRealServer(let endpoint): try ipvs.deleteDestination(endpoint, from: key)
-        }
-    }
-
-    func operationMetadata(_ operation: PoolOperation) -> Logger.Metadata {
-        switch operation {
-        case .addRealServer(let destination, let name), .editRealServer(let destination, let name, _):
-            return ["real_server": "\(destination.endpoint)", "real_server.name": "\(name)", "weight": "\(destination.weight)"]
-        case .removeRealServer(let endpoint):
-            return ["real_server": "\(endpoint)"]
-        case .addService, .editService:
-            return [:]
-        }
     }
 }

@@ -6,21 +6,28 @@ import Systemd
 /// What the daemon tells the outside after each decision: the node_exporter metrics file, the
 /// status file `pglvsd status` reads, and sd_notify (READY, STATUS, WATCHDOG).
 extension ReconcileLoop {
+    /// After each decision, whether or not the kernel could be read; nothing in a dry run.
+    func publish(lastCycleSeconds: Double) {
+        guard !dryRun else { return }
+        reportToServiceManager()
+        publishStatus()
+        publishMetrics(lastCycleSeconds: lastCycleSeconds)
+    }
+
     /// The node_exporter textfile, when metrics_file is set; written atomically.
-    func publishMetrics(lastCycleSeconds: Double) {
-        guard let path = configuration.metricsFile, !dryRun else { return }
+    private func publishMetrics(lastCycleSeconds: Double) {
+        guard let path = configuration.metricsFile else { return }
         let snapshot = MetricsSnapshot(
             writerUp: writerHealth.isUp,
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
             },
-            lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: kernelOperations, kernelErrors: kernelErrors)
+            lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: poolKeeper.operationsApplied, kernelErrors: kernelErrors)
         write("the metrics file", problem: &metricsProblem) { try PublishedFile.write(snapshot.render(), to: path) }
     }
 
     /// Writes the status file `pglvsd status` reads; failures are logged once.
-    func publishStatus() {
-        if dryRun { return }
+    private func publishStatus() {
         let report = StatusReport(
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
@@ -50,8 +57,7 @@ extension ReconcileLoop {
 
     /// READY once the kernel first matches the decision, STATUS when the summary changes, and
     /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
-    func reportToServiceManager() {
-        if dryRun { return }
+    private func reportToServiceManager() {
         var states: [NotifyState] = [.watchdog]
         let status = statusLine()
         if status != lastStatus {

@@ -60,6 +60,7 @@ extension ReconcileLoop {
         let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
         for service in old.virtualServices where kept[service.name] != service.service.key {
             trackers[service.name] = nil
+            poolKeeper.forget(service.name)
             summaries[service.name] = nil
             poolWarnings[service.name] = nil
             idleSessionWarnings[service.name] = nil
@@ -77,7 +78,7 @@ extension ReconcileLoop {
             if self.configuration.onStop == .remove {
                 for service in self.configuration.virtualServices {
                     do {
-                        try self.ipvs.deleteService(service.service.key)
+                        try self.table.deleteService(service.service.key)
                         self.logger.info("on_stop remove: deleted \(service.service.key)")
                     } catch {
                         self.logger.error("on_stop remove: \(error)")

@@ -41,7 +41,10 @@ final class ReconcileLoop: @unchecked Sendable {
     var probeBudgetWarned = false
     /// The director's networks (for direct-routing services without allowed_networks).
     var connectedNetworks = ConnectedNetworks.read()
-    let ipvs: IPVSClient
+    /// Keeps the pools' entries in the IPVS table: the kernel's, or in a dry run a copy of it
+    /// that records the changes instead.
+    let poolKeeper: IPVSPoolKeeper
+    var table: any IPVSTable { poolKeeper.table }
     let started = ContinuousClock.now
     var timer: DispatchSourceTimer?
     var writerHealth = WriterHealth()
@@ -55,9 +58,6 @@ final class ReconcileLoop: @unchecked Sendable {
     var lastStatus = ""
     /// Each service's pool after the last cycle, for STATUS and `pglvsd status`.
     var summaries: [String: CycleResult] = [:]
-    /// Each service's desired members last cycle: a kernel change needed while they stayed the
-    /// same is drift (someone edited the table by hand).
-    var lastMembers: [String: [PoolMember]] = [:]
     /// Per service, the pool warnings and the idle-session warnings standing now.
     var poolWarnings: [String: StandingProblems] = [:]
     var idleSessionWarnings: [String: StandingProblems] = [:]
@@ -72,16 +72,17 @@ final class ReconcileLoop: @unchecked Sendable {
     let timeoutKeeper: IPVSTimeoutKeeper
     var cycleFailed = false
     var cycles = 0
-    var kernelOperations = 0
     var kernelErrors = 0
     var metricsProblem = RecurringProblem()
     var statusProblem = RecurringProblem()
 
-    /// With dryRun the operations are reported to `planned` instead of applied.
+    /// A dry run (`pglvsd once --dry-run`) changes nothing outside the process: its table
+    /// records the kernel changes (`RecordingIPVSTable`), and it publishes nothing (no status or
+    /// metrics file, no sd_notify) and starts no round of its own.
     let dryRun: Bool
-    var planned: [(service: String, operation: PoolOperation)] = []
 
-    init(configuration: DaemonConfiguration, logger: Logger, dryRun: Bool = false) throws(IPVSError) {
+    /// - Parameter table: the kernel's IPVS table (`IPVSClient`), or one that records changes.
+    init(configuration: DaemonConfiguration, logger: Logger, table: any IPVSTable, dryRun: Bool = false) {
         self.dryRun = dryRun
         self.configuration = configuration
         self.logger = logger
@@ -89,7 +90,7 @@ final class ReconcileLoop: @unchecked Sendable {
         writer = ReconcileLoop.makeWriter(configuration, password: password, queue: queue)
         prober = ReconcileLoop.makeProber(configuration, password: password, queue: queue, logger: logger)
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
-        self.ipvs = try IPVSClient()
+        poolKeeper = IPVSPoolKeeper(table: table)
         timeoutKeeper = IPVSTimeoutKeeper(settings: configuration.ipvs.timeouts)
         // The prober reports a connection that stirred while idle (its postmaster died), and
         // the loop observes right away instead of at the next poll.
