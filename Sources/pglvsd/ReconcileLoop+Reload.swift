@@ -37,28 +37,24 @@ extension ReconcileLoop {
         checkKernelSettings()
         timeoutKeeper.reconfigure(loaded.ipvs.timeouts)
         let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
-        if loaded.writer != old.writer || loadedPassword != password {
+        let change = ConfigurationChange(from: old, password: password, to: loaded, password: loadedPassword)
+        if change.reconnectsWriter {
             writer.close()
             writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
             // A round waiting for the old writer would wait in vain.
             round?.writerPending = false
         }
-        if loaded.replicaConninfo != old.replicaConninfo || loaded.writer != old.writer || loadedPassword != password
-            || loaded.probeTimeout != old.probeTimeout || loaded.watchIdleProbes != old.watchIdleProbes
-            || loaded.pollInterval != old.pollInterval {
+        if change.reconnectsProbes {
             let replaced = prober
             prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger)
-            // The prober reports a connection that stirred while idle (its postmaster died), and
-            // the loop observes right away instead of at the next poll.
-            prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
+            observeWhenStirred(prober)
             replaced.close()
         }
         password = loadedPassword
         // Candidates resolved under the old configuration do not serve the new one.
         round?.plans = nil
-        if loaded.stateDirectory != old.stateDirectory { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
-        let kept = Dictionary(loaded.virtualServices.map { ($0.name, $0.service.key) }, uniquingKeysWith: { first, _ in first })
-        for service in old.virtualServices where kept[service.name] != service.service.key {
+        if change.movesMaintenanceMarks { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
+        for service in change.droppedServices {
             trackers[service.name] = nil
             poolKeeper.forget(service.name)
             summaries[service.name] = nil
@@ -66,7 +62,7 @@ extension ReconcileLoop {
             idleSessionWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }
-        if loaded.pollInterval != old.pollInterval { schedule() }
+        if change.reschedulesRounds { schedule() }
     }
 
     /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
