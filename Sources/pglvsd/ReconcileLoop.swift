@@ -12,8 +12,9 @@ import Systemd
 /// tracker decide, and bring the kernel's table to it. All state lives on one serial queue.
 ///
 /// Its jobs are one file each: the round (`+Round`), the candidates (`+Candidates`), the
-/// decision and the kernel (`+Decision`), the writer's health (`+WriterHealth`), what it
-/// publishes (`+Publishing`), reload and stop (`+Reload`), settings it warns about (`+Checks`).
+/// decision (`+Decision`), what it publishes (`+Publishing`), reload and stop (`+Reload`),
+/// settings it warns about (`+Checks`); the kernel's table is kept by `IPVSPoolKeeper`, the
+/// writer's health by `WriterHealth`, and a reload's diff is a `ConfigurationChange`.
 final class ReconcileLoop: @unchecked Sendable {
     var configuration: DaemonConfiguration
     let logger: Logger
@@ -92,8 +93,12 @@ final class ReconcileLoop: @unchecked Sendable {
         self.maintenance = MaintenanceStore(stateDirectory: configuration.stateDirectory)
         poolKeeper = IPVSPoolKeeper(table: table)
         timeoutKeeper = IPVSTimeoutKeeper(settings: configuration.ipvs.timeouts)
-        // The prober reports a connection that stirred while idle (its postmaster died), and
-        // the loop observes right away instead of at the next poll.
+        observeWhenStirred(prober)
+    }
+
+    /// The prober reports a connection that stirred while idle (its postmaster died), and the
+    /// loop observes right away instead of at the next poll.
+    func observeWhenStirred(_ prober: ReplicaProber) {
         prober.onStirred = { [weak self] in self?.stirred($0, farewell: $1) }
     }
 
