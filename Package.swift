@@ -56,8 +56,9 @@ let package = Package(
         // Yams: the fuzz tests mutate the shipped example's YAML tree.
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport",
                                                                .product(name: "Yams", package: "Yams")]),
-        // The daemon's own pieces that touch files: configuration reads, maintenance marks.
-        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "Configuration", "PoolCore", "TestSupport"]),
+        // The daemon's own pieces: configuration reads, maintenance marks, and the loop's parts
+        // against a recording IPVS table (kernel apply and drift, the reload diff).
+        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "TestSupport"]),
         // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]

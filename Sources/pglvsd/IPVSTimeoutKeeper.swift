@@ -15,7 +15,7 @@ final class IPVSTimeoutKeeper {
     /// Whether the kernel has matched the settings since the last start or reload: a difference
     /// after that is drift.
     private var settled = false
-    private var problem: String?
+    private var problem = RecurringProblem()
 
     static let readInterval = 10.0
 
@@ -30,14 +30,14 @@ final class IPVSTimeoutKeeper {
         lastRead = nil
     }
 
-    /// Reads the kernel's timeouts when due and, with `apply`, corrects them. Runs on the loop's
-    /// queue, inside a decision's kernel budget.
-    func keep(_ ipvs: IPVSClient, now: Double, apply: Bool, logger: Logger) {
+    /// Reads the kernel's timeouts when due and corrects them (a dry run's table records the
+    /// correction). Runs on the loop's queue, inside a decision's kernel budget.
+    func keep(_ ipvs: any IPVSTable, now: Double, logger: Logger) {
         if let lastRead, now - lastRead < IPVSTimeoutKeeper.readInterval { return }
         lastRead = now
         do {
             var current = try ipvs.timeouts()
-            if apply, let correction = settings.correction(of: current) {
+            if let correction = settings.correction(of: current) {
                 try ipvs.setTimeouts(correction.request)
                 let list = correction.changes.joined(separator: ", ")
                 if settled {
@@ -49,12 +49,10 @@ final class IPVSTimeoutKeeper {
             }
             kernel = current
             settled = settings.correction(of: current) == nil
-            if problem != nil { logger.info("IPVS timeouts can be read again") }
-            problem = nil
+            if problem.end() { logger.info("IPVS timeouts can be read again") }
         } catch {
             let text = "cannot keep the IPVS timeouts: \(error)"
-            if text != problem { logger.error("\(text)") }
-            problem = text
+            if problem.recur(text) { logger.error("\(text)") }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Configuration
+import IPVS
 import Logging
 
 struct Once: ParsableCommand {
@@ -30,19 +31,22 @@ struct Once: ParsableCommand {
         }
         var logger = Logger(label: "pglvsd")
         logger.logLevel = .warning
-        let loop: ReconcileLoop
+        let table: any IPVSTable
         do {
-            loop = try ReconcileLoop(configuration: loaded, logger: logger, dryRun: dryRun)
+            let kernel = try IPVSClient()
+            // A dry run decides against a copy of the kernel's table that records the changes.
+            table = dryRun ? try RecordingIPVSTable(copying: kernel) : kernel
         } catch {
             printError("pglvsd: \(error)")
             throw ExitCode(1)
         }
+        let loop = ReconcileLoop(configuration: loaded, logger: logger, table: table, dryRun: dryRun)
         let results = loop.runOnce()
         for service in loaded.virtualServices {
             print("\(service.name) \(service.service.key):")
             for member in results[service.name]?.members ?? [] { print("  member: \(member)") }
             for exclusion in results[service.name]?.exclusions ?? [] { print("  not serving: \(exclusion.name): \(exclusion.reason)") }
-            let operations = loop.planned.filter { $0.service == service.name }.map(\.operation)
+            let operations = loop.poolKeeper.lastOperations[service.name] ?? []
             if dryRun {
                 print(operations.isEmpty ? "  no change needed" : operations.map { "  would \($0)" }.joined(separator: "\n"))
             }

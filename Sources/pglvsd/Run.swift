@@ -40,13 +40,14 @@ struct Run: ParsableCommand {
             for problem in error.problems { logger.critical("\(config): \(problem)") }
             throw ExitCode(2)
         }
-        let loop: ReconcileLoop
+        let kernel: IPVSClient
         do {
-            loop = try ReconcileLoop(configuration: loaded, logger: logger)
+            kernel = try IPVSClient()
         } catch {
             logger.critical("\(error)")
             throw ExitCode(1)
         }
+        let loop = ReconcileLoop(configuration: loaded, logger: logger, table: kernel)
         logger.info("started: \(loaded.virtualServices.count) virtual service(s), poll interval \(loaded.pollInterval)")
         loop.start()
         for signalNumber in [SIGTERM, SIGINT] {

@@ -19,7 +19,7 @@ final class SyncDaemonKeeper {
     /// forever (each restart loses the sync messages of its gap).
     private var correctionsInARow = 0
     static let correctionsBeforeGivingUp = 3
-    private var problem: String?
+    private var problem = RecurringProblem()
 
     init(wanted: [SyncDaemon]?) {
         self.wanted = wanted
@@ -34,9 +34,9 @@ final class SyncDaemonKeeper {
         lastRead = nil
     }
 
-    /// Reads the kernel's daemons when due and, with `apply`, starts and stops them. Runs on the
-    /// loop's queue, inside a decision's kernel budget.
-    func keep(_ ipvs: IPVSClient, now: Double, apply: Bool, logger: Logger) {
+    /// Reads the kernel's daemons when due and starts and stops them (a dry run's table records
+    /// that). Runs on the loop's queue, inside a decision's kernel budget.
+    func keep(_ ipvs: any IPVSTable, now: Double, logger: Logger) {
         guard let wanted else { return }
         if let lastRead, now - lastRead < IPVSTimeoutKeeper.readInterval { return }
         lastRead = now
@@ -58,10 +58,6 @@ final class SyncDaemonKeeper {
                 report("another program keeps changing the IPVS sync daemons (\(list) needed \(correctionsInARow) times in a row): pglvsd leaves them until a reload; one owner per director", logger)
                 return
             }
-            guard apply else {
-                report("IPVS sync daemons: would \(list) (dry run)", logger, level: .notice)
-                return
-            }
             for daemon in plan.stop { try ipvs.stopSyncDaemon(daemon.role) }
             for daemon in plan.start { try ipvs.startSyncDaemon(daemon) }
             if settled {
@@ -78,9 +74,11 @@ final class SyncDaemonKeeper {
     }
 
     /// Logs a standing problem once, and once when it is gone.
-    private func report(_ text: String?, _ logger: Logger, level: Logger.Level = .error) {
-        if let text, text != problem { logger.log(level: level, "\(text)") }
-        if text == nil, problem != nil { logger.info("IPVS sync daemons kept as ipvs.sync_daemon says again") }
-        problem = text
+    private func report(_ text: String?, _ logger: Logger) {
+        if let text {
+            if problem.recur(text) { logger.error("\(text)") }
+        } else if problem.end() {
+            logger.info("IPVS sync daemons kept as ipvs.sync_daemon says again")
+        }
     }
 }

@@ -1,0 +1,106 @@
+import Configuration
+import LVSModel
+import PoolCore
+import Postgres
+
+/// Candidates: who each virtual service's pool is chosen from (the writer's rows and the static
+/// lists, names resolved) and which of them may be probed (allowed networks, the probe budget).
+extension ReconcileLoop {
+    /// Where discovered servers may be, once per start and reload, so an operator can see it.
+    func logAllowedNetworks() {
+        for service in configuration.virtualServices {
+            if let networks = allowedNetworks(for: service) {
+                let list = networks.isEmpty ? "no network" : networks.map(\.description).joined(separator: ", ")
+                let origin = configuration.allowedNetworks == nil ? " (the director's networks; set allowed_networks to change)" : ""
+                logger.info("\(service.name): servers the writer names are probed and pooled only in \(list)\(origin)")
+            } else {
+                let method = service.policy.forwarding.rawValue
+                logger.warning("\(service.name): allowed_networks is not set and \(method) forwarding is routed: servers the writer names are probed wherever its rows point")
+            }
+        }
+    }
+
+    /// Each service's candidates: the writer's rows and the static list, names resolved — all
+    /// of the round's at once, the lookups waited for no longer than the probe timeout.
+    func plans(for report: WriterReport?) -> [CandidatePlan] {
+        var names = Set<AddressResolver.Name>()
+        for service in configuration.virtualServices {
+            let family = service.service.key.family
+            // Every row, whatever its state: a member whose row turns to catchup must still be
+            // matched to its endpoint to leave through fall (the lookups are bounded anyway).
+            for sender in report?.walSenders ?? [] {
+                names.insert(AddressResolver.Name(name: candidateName(sender, service), family: family))
+            }
+            for name in service.staticRealServers { names.insert(AddressResolver.Name(name: name, family: family)) }
+        }
+        let addresses = resolver.addresses(of: names, within: .milliseconds(configuration.probeTimeout.milliseconds))
+        return configuration.virtualServices.map { service in
+            let family = service.service.key.family
+            let rows = report.map { observations(of: $0, for: service, addresses: addresses) } ?? []
+            let statics = service.staticRealServers.map {
+                StaticCandidate(name: $0, address: addresses[AddressResolver.Name(name: $0, family: family)])
+            }
+            return (service, rows, statics)
+        }
+    }
+
+    /// Where the candidates are probed.
+    func endpoints(of plans: [CandidatePlan]) -> Set<SocketEndpoint> {
+        var endpoints = Set<SocketEndpoint>()
+        for plan in plans {
+            // An address no real server may have is refused by the pool, never probed: a probe
+            // hands the password to whoever answers there.
+            let listed = plan.service.listedAddresses
+            for address in plan.rows.compactMap(\.address) + plan.statics.compactMap(\.address)
+            where mayProbe(address, of: plan.service, listed: listed.contains(address)) {
+                endpoints.insert(SocketEndpoint(address: address, port: plan.service.policy.realServerPort))
+            }
+        }
+        return endpoints
+    }
+
+    /// Servers in a pool or draining: probed whatever the writer says.
+    func trackedEndpoints() -> Set<SocketEndpoint> {
+        var endpoints = Set<SocketEndpoint>()
+        for service in configuration.virtualServices {
+            let listed = service.listedAddresses
+            for server in trackers[service.name]?.servers.values ?? [:].values
+            where server.status != .out && mayProbe(server.endpoint.address, of: service, listed: listed.contains(server.endpoint.address)) {
+                endpoints.insert(server.endpoint)
+            }
+        }
+        return endpoints
+    }
+
+    /// `listed`: one of the service's `listedAddresses`.
+    func mayProbe(_ address: IPAddress, of service: VirtualServiceConfiguration, listed: Bool) -> Bool {
+        RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
+                                       allowedNetworks: listed ? nil : allowedNetworks(for: service),
+                                       mixedFamilies: service.policy.forwarding == .tunnel) == nil
+    }
+
+    /// Where servers the writer's rows name may be: `allowed_networks`, or for a direct-routing
+    /// service the director's own networks (no other server could take its packets), or
+    /// anywhere for NAT and tunnels (routed; said once at start).
+    func allowedNetworks(for service: VirtualServiceConfiguration) -> [IPNetwork]? {
+        configuration.allowedNetworks ?? (service.policy.forwarding == .directRoute ? connectedNetworks : nil)
+    }
+
+    /// What names a row's real server: its application_name, or the address it connected from.
+    func candidateName(_ sender: WalSender, _ service: VirtualServiceConfiguration) -> String {
+        switch service.addressSource {
+        case .applicationName: return sender.applicationName
+        case .clientAddress: return sender.clientAddress ?? ""
+        }
+    }
+
+    func observations(of report: WriterReport, for service: VirtualServiceConfiguration,
+                      addresses: [AddressResolver.Name: IPAddress]) -> [ReplicaObservation] {
+        report.walSenders.map { sender in
+            let name = candidateName(sender, service)
+            return ReplicaObservation(name: name, address: addresses[AddressResolver.Name(name: name, family: service.service.key.family)],
+                                      state: sender.state, syncState: sender.syncState,
+                                      replayLagBytes: sender.replayLagBytes, replayLagSeconds: sender.replayLagSeconds)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import PoolCore
+import Postgres
+import Systemd
+
+/// What the daemon tells the outside after each decision: the node_exporter metrics file, the
+/// status file `pglvsd status` reads, and sd_notify (READY, STATUS, WATCHDOG).
+extension ReconcileLoop {
+    /// After each decision, whether or not the kernel could be read; nothing in a dry run.
+    func publish(lastCycleSeconds: Double) {
+        guard !dryRun else { return }
+        reportToServiceManager()
+        publishStatus()
+        publishMetrics(lastCycleSeconds: lastCycleSeconds)
+    }
+
+    /// The node_exporter textfile, when metrics_file is set; written atomically.
+    private func publishMetrics(lastCycleSeconds: Double) {
+        guard let path = configuration.metricsFile else { return }
+        let snapshot = MetricsSnapshot(
+            writerUp: writerHealth.isUp,
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
+            },
+            lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: poolKeeper.operationsApplied, kernelErrors: kernelErrors)
+        write("the metrics file", problem: &metricsProblem) { try PublishedFile.write(snapshot.render(), to: path) }
+    }
+
+    /// Writes the status file `pglvsd status` reads; failures are logged once.
+    private func publishStatus() {
+        let report = StatusReport(
+            pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
+            ready: announcedReady,
+            writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
+                          reachable: writerHealth.isUp, problem: writerHealth.problem.text, address: writerHealth.address),
+            pools: configuration.virtualServices.compactMap { service in
+                summaries[service.name].map {
+                    StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
+                                      minPool: service.policy.minPool, wallClock: wallClock)
+                }
+            })
+        let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)
+        write(path, problem: &statusProblem) { try report.write(to: path) }
+    }
+
+    /// Writes one of the files the daemon publishes; a failure is logged when it starts or
+    /// changes, not every round.
+    private func write(_ file: String, problem: inout RecurringProblem, _ body: () throws -> Void) {
+        do {
+            try body()
+            _ = problem.end()
+        } catch {
+            let text = "cannot write \(file): \(error)"
+            if problem.recur(text) { logger.error("\(text)") }
+        }
+    }
+
+    /// READY once the kernel first matches the decision, STATUS when the summary changes, and
+    /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
+    private func reportToServiceManager() {
+        var states: [NotifyState] = [.watchdog]
+        let status = statusLine()
+        if status != lastStatus {
+            states.append(.status(status))
+            lastStatus = status
+        }
+        if !announcedReady {
+            // Decided: the kernel matches a decision made with the writer's answer, and no
+            // server is counting rise or fall. Past the start-up wait READY goes out anyway,
+            // saying what is still missing, so that `systemctl start` never hangs on it.
+            var undecided: [String] = []
+            if cycleFailed { undecided.append("the kernel table could not be read or changed") }
+            if latestWriter == nil { undecided.append("the writer has not answered") }
+            if isSettling() { undecided.append("servers still counting rise or fall") }
+            if undecided.isEmpty || now >= startupWaitSeconds {
+                announcedReady = true
+                states.append(.ready)
+                if undecided.isEmpty {
+                    logger.info("ready after \(String(format: "%.2f", now)) s, every pool decided: \(status)")
+                } else {
+                    logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s, undecided: \(undecided.joined(separator: ", ")): \(status)")
+                }
+            }
+        }
+        ServiceManager.notify(states)
+    }
+
+    /// READY=1 (which `systemctl start` waits for) goes out once no server is still counting
+    /// rise or fall, so that the start returning means reads flow; a server that keeps flapping
+    /// holds it back no longer than this, well inside the unit's TimeoutStartSec (60 s).
+    var startupWaitSeconds: Double {
+        let rise = configuration.virtualServices.map { max($0.policy.rise, $0.policy.fall) }.max() ?? 1
+        let oneDecision = Double(configuration.writer.timeout.milliseconds + rise * configuration.pollInterval.milliseconds) / 1000
+        return min(45, max(10, 2 * oneDecision))
+    }
+
+    /// `reader 2/3 serving; writer reachable`: one line for systemctl status.
+    func statusLine() -> String {
+        let pools = configuration.virtualServices.map { service -> String in
+            let members = summaries[service.name]?.members ?? []
+            let serving = members.filter { $0.weight > 0 }.count
+            return "\(service.name) \(serving)/\(members.count) serving"
+        }
+        let writer = writerHealth.isUp ? "reachable" : !writerHealth.problem.isStanding ? "not answered yet" : "unreachable (fail-static)"
+        return pools.joined(separator: ", ") + "; writer " + writer
+            + (!maintenanceProblem.isStanding ? "" : "; maintenance marks unreadable (no server joins)")
+    }
+}

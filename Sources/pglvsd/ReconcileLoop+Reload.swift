@@ -1,0 +1,90 @@
+import Configuration
+import Dispatch
+import Systemd
+
+/// SIGHUP and SIGTERM: a new configuration taken in between rounds, and the stop.
+extension ReconcileLoop {
+    /// SIGHUP: the new file is validated first; an invalid one is rejected with its problems and
+    /// the running configuration kept. Pools of services still configured keep their state.
+    func reload(path: String) {
+        queue.async {
+            ServiceManager.notify(.reloading)
+            // READY=1 here ends the reload; before the first READY it would end the start-up too.
+            defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
+            let loaded: DaemonConfiguration
+            do throws(ConfigurationError) {
+                loaded = try ConfigFile.load(path: path)
+            } catch {
+                for problem in error.problems {
+                    self.logger.error("reload rejected, keeping the running configuration: \(path): \(problem)")
+                }
+                return
+            }
+            self.apply(loaded)
+            self.logger.info("reloaded \(path): \(loaded.virtualServices.count) virtual service(s)")
+        }
+    }
+
+    func apply(_ loaded: DaemonConfiguration) {
+        let old = configuration
+        configuration = loaded
+        // A failed or empty read (an interface flapping) keeps what was known: it must not
+        // refuse every server at once.
+        let networks = ConnectedNetworks.read()
+        if !networks.isEmpty { connectedNetworks = networks }
+        logAllowedNetworks()
+        checkWatchdog()
+        checkKernelSettings()
+        timeoutKeeper.reconfigure(loaded.ipvs.timeouts)
+        syncDaemonKeeper.reconfigure(loaded.ipvs.syncDaemons)
+        let loadedPassword = ReconcileLoop.readPassword(loaded, logger: logger)
+        let change = ConfigurationChange(from: old, password: password, to: loaded, password: loadedPassword)
+        if change.reconnectsWriter {
+            writer.close()
+            writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
+            // A round waiting for the old writer would wait in vain.
+            round?.writerPending = false
+        }
+        if change.reconnectsProbes {
+            let replaced = prober
+            prober = ReconcileLoop.makeProber(loaded, password: loadedPassword, queue: queue, logger: logger)
+            observeWhenStirred(prober)
+            replaced.close()
+        }
+        password = loadedPassword
+        // Candidates resolved under the old configuration do not serve the new one.
+        round?.plans = nil
+        if change.movesMaintenanceMarks { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
+        for service in change.droppedServices {
+            trackers[service.name] = nil
+            poolKeeper.forget(service.name)
+            summaries[service.name] = nil
+            poolWarnings[service.name] = nil
+            idleSessionWarnings[service.name] = nil
+            logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
+        }
+        if change.reschedulesRounds { schedule() }
+    }
+
+    /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
+    /// with on_stop: remove the daemon's own services are deleted.
+    func stop(completion: @escaping @Sendable () -> Void) {
+        queue.async {
+            ServiceManager.notify(.stopping)
+            self.timer?.cancel()
+            if self.configuration.onStop == .remove {
+                for service in self.configuration.virtualServices {
+                    do {
+                        try self.table.deleteService(service.service.key)
+                        self.logger.info("on_stop remove: deleted \(service.service.key)")
+                    } catch {
+                        self.logger.error("on_stop remove: \(error)")
+                    }
+                }
+            } else {
+                self.logger.info("stopping; the IPVS table is left in place")
+            }
+            completion()
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Configuration
+import Dispatch
+import LVSModel
+import PoolCore
+import Postgres
+import Systemd
+
+/// The round: the writer and the probes asked at once, and the decision taken when they have
+/// answered (or the writer's patience is over); urgent rounds and faster rounds while servers
+/// count rise or fall.
+extension ReconcileLoop {
+    /// One observation round: the writer and every candidate's probe at once, each bounded by
+    /// its own timeout. The decision waits for all probes, and for the writer no longer than
+    /// the probe timeout: a hung writer VIP never holds back what the probes found.
+    struct Round {
+        var started: Double
+        var probed: Set<SocketEndpoint> = []
+        var probes: [SocketEndpoint: ReplicaProbe] = [:]
+        var pendingBatches = 0
+        var writerPending = false
+        var writerOutcome: Result<WriterReport, PostgresError>?
+        /// Started because a probe connection stirred: what the probes find is applied as soon
+        /// as they answer, with the writer's last answer, rather than after the writer's.
+        var urgent = false
+        /// Each service's candidates from this round's writer report, resolved once.
+        var plans: [CandidatePlan]?
+    }
+
+    /// One service's candidates: the writer's rows and the static list, with their addresses.
+    typealias CandidatePlan = (service: VirtualServiceConfiguration, rows: [ReplicaObservation],
+                                       statics: [StaticCandidate])
+
+    func startRound(urgent: Bool = false) {
+        guard round == nil else {
+            roundAgain = true
+            roundAgainUrgent = roundAgainUrgent || urgent
+            if urgent {
+                // The round in flight stops waiting for a slow writer; the next one follows at once.
+                round?.urgent = true
+                decideIfComplete(patienceOver: false)
+            }
+            return
+        }
+        fastTimer?.cancel()
+        fastTimer = nil
+        // A round starts only once the one before it has decided: the loop is progressing. The
+        // keep-alive here, and the one at the decision, bound the gap by the longer of a poll
+        // interval and one round (CycleBudget) rather than their sum.
+        if !dryRun { ServiceManager.notify(.watchdog) }
+        round = Round(started: now, urgent: urgent)
+        // An answer from a writer a reload has replaced ("channel closed") is no news about the
+        // writer: it must not make the round run fail-static.
+        let asked = writer
+        writer.observe { [weak self, weak asked] outcome in
+            guard let self, let asked, asked === self.writer else { return }
+            self.writerAnswered(outcome)
+        }
+        round?.writerPending = writer.isBusy
+        // Candidates known before the writer answers: its last rows, the static lists, and
+        // every server still in a pool. New rows get their probes when the writer answers.
+        let rows = (latestWriter.flatMap { try? $0.outcome.get() })
+        probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()))
+        if round?.writerPending == true {
+            patienceTimer?.cancel()
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + .milliseconds(patience(for: round)))
+            timer.setEventHandler { [weak self] in self?.decideIfComplete(patienceOver: true) }
+            patienceTimer = timer
+            timer.resume()
+        }
+    }
+
+    func probeBatch(_ endpoints: Set<SocketEndpoint>) {
+        guard var current = round else { return }
+        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: trackedEndpoints())
+        if left > 0 && !probeBudgetWarned {
+            logger.warning("\(left) candidate server(s) beyond \(ProbeBudget.maximumServers) are not probed (and cannot join)")
+        }
+        probeBudgetWarned = left > 0
+        let fresh = allowed.subtracting(current.probed)
+        guard !fresh.isEmpty || current.pendingBatches == 0 && current.probed.isEmpty else { return }
+        current.probed.formUnion(fresh)
+        current.pendingBatches += 1
+        round = current
+        prober.probe(fresh, now: now, patient: afterDecision != nil) { [weak self] answers in
+            guard let self, self.round != nil else { return }
+            self.round?.probes.merge(answers) { _, new in new }
+            self.round?.pendingBatches -= 1
+            self.decideIfComplete(patienceOver: false)
+        }
+    }
+
+    func writerAnswered(_ outcome: Result<WriterReport, PostgresError>) {
+        latestWriter = (outcome, now)
+        // A late answer (the round decided without it) serves the next round.
+        guard round?.writerPending == true else { return }
+        round?.writerPending = false
+        round?.writerOutcome = outcome
+        if case .success(let report) = outcome, !report.inRecovery {
+            let plans = plans(for: report)
+            round?.plans = plans
+            probeBatch(endpoints(of: plans))
+        }
+        decideIfComplete(patienceOver: false)
+    }
+
+    func decideIfComplete(patienceOver: Bool) {
+        guard let current = round, current.pendingBatches == 0 else { return }
+        if current.writerPending && !patienceOver && now - current.started < Double(patience(for: current)) / 1000 {
+            return
+        }
+        patienceTimer?.cancel()
+        patienceTimer = nil
+        round = nil
+        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), plans: current.plans, probes: current.probes,
+               started: current.started)
+        prober.keep(only: current.probed.union(trackedEndpoints()))
+        if let afterDecision {
+            self.afterDecision = nil
+            afterDecision()
+        }
+        if roundAgain {
+            let urgent = roundAgainUrgent
+            roundAgain = false
+            roundAgainUrgent = false
+            queue.async { self.startRound(urgent: urgent) }
+        } else if isSettling() {
+            scheduleFastRound()
+        }
+    }
+
+    /// How long a round's decision waits for the writer once the probes are in: the probe
+    /// timeout, so a hung writer never holds back the probes' findings, and not at all in an
+    /// urgent round. Until the writer has answered once (at start: adopted servers are known by
+    /// address only, and their names and weights come from its rows), and for a single `once`
+    /// round, its full timeout.
+    func patience(for round: Round?) -> Int {
+        guard afterDecision == nil, latestWriter != nil else { return configuration.writer.timeout.milliseconds }
+        return round?.urgent == true ? 0 : configuration.probeTimeout.milliseconds
+    }
+
+    /// The writer did not answer within the probe timeout: its last answer serves while it is
+    /// recent; after that the pools run fail-static. Nil while its first answer is on its way.
+    func staleWriterOutcome() -> Result<WriterReport, PostgresError>? {
+        guard let latestWriter else { return nil }
+        let age = now - latestWriter.at
+        if age <= Double(configuration.pollInterval.milliseconds + configuration.writer.timeout.milliseconds) / 1000 {
+            return latestWriter.outcome
+        }
+        return .failure(PostgresError(code: .timedOut, message: "no answer from the writer for \(Int(age)) s"))
+    }
+
+    func isSettling() -> Bool {
+        configuration.virtualServices.contains { trackers[$0.name]?.isSettling(policy: $0.policy) == true }
+    }
+
+    func scheduleFastRound() {
+        guard fastTimer == nil, !dryRun else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .milliseconds(configuration.fastPollInterval.milliseconds))
+        timer.setEventHandler { [weak self] in
+            self?.fastTimer = nil
+            self?.startRound()
+        }
+        fastTimer = timer
+        timer.resume()
+    }
+}
