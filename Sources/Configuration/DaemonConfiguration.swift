@@ -7,6 +7,8 @@ public struct DaemonConfiguration: Hashable, Sendable, Decodable {
     /// How often the writer is asked for its replicas and the kernel reconciled.
     public var pollInterval: ConfigDuration
     public var virtualServices: [VirtualServiceConfiguration]
+    /// Some service reads the standbys' own pg_stat_replication (discovery: cascade).
+    public var cascades: Bool { virtualServices.contains { $0.discovery == .cascade } }
     /// Where `pglvsd drain` keeps its marks (and the daemon reads them), persisted across restarts.
     public var stateDirectory: String
     /// Where the running daemon publishes status.json (systemd's RuntimeDirectory=pglvsd).

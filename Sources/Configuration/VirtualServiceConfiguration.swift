@@ -130,7 +130,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
             }
         }
         discovery = VirtualServiceConfiguration.enumValue(fields, .discovery) ?? (staticRealServers.isEmpty ? .writer : .both)
-        if discovery != .writer && staticRealServers.isEmpty {
+        if (discovery == .static || discovery == .both) && staticRealServers.isEmpty {
             fields.problem(.discovery, "\(discovery.rawValue) discovery needs real_servers")
         }
 

@@ -21,6 +21,9 @@ struct Candidate {
     var endpoint: SocketEndpoint
     var verdict: Verdict
     var seenByWriter: Bool
+    /// Found in a standby's pg_stat_replication (true), the writer's (false), or listed by no
+    /// source this cycle (nil: as before).
+    var cascaded: Bool? = nil
 
     var name: String { identity.name }
 }
@@ -32,6 +35,14 @@ public enum CandidateDiscovery: String, Hashable, Sendable, CaseIterable {
     /// The configured real_servers, each checked by its own probe.
     case `static`
     case both
+    /// The writer's pg_stat_replication and every answering standby's own (cascading
+    /// replication); listed real_servers as with `both`.
+    case cascade
+
+    /// The writer's rows are read (every mode but `static`).
+    public var readsWriter: Bool { self != .static }
+    /// The configured real_servers are candidates.
+    public var readsList: Bool { self != .writer }
 }
 
 enum CandidateEvaluation {
@@ -66,6 +77,42 @@ enum CandidateEvaluation {
         case .notInRecovery?: return .promoted
         case .standby?, .connecting?, nil: return verdict
         }
+    }
+
+    /// A row of a standby's pg_stat_replication: a candidate must pass both the row and, once
+    /// its own probe has answered, its own stream — an upstream's word never outweighs the
+    /// server's own account. A lag that cannot be measured this round teaches nothing.
+    static func judgeCascaded(_ row: ReplicaObservation, stream: StandbyStream?, replayDelay: Double?,
+                              writerTimeline: Int?, reattaching: Bool, policy: PoolPolicy) -> Verdict {
+        let fromRow = judge(row, policy: policy)
+        guard case .good = fromRow else { return fromRow }
+        guard row.replayLagBytes != nil else { return .neutral }
+        guard let stream else { return fromRow }
+        return judgeOwnStream(stream, name: row.name, replayDelay: replayDelay, writerTimeline: writerTimeline,
+                              reattaching: reattaching, policy: policy)
+    }
+
+    /// A cascaded standby judged on its own stream: streaming the writer's timeline and within
+    /// the lag limits against the writer's position. Just after a promotion a member
+    /// re-attaching stays neutral; a lag that cannot be measured this round teaches nothing.
+    static func judgeOwnStream(_ stream: StandbyStream, name: String, replayDelay: Double?, writerTimeline: Int?,
+                               reattaching: Bool, policy: PoolPolicy) -> Verdict {
+        let problem: ExclusionReason
+        if stream.receiverStatus != "streaming" {
+            problem = .receiverNotStreaming(stream.receiverStatus)
+        } else if let timeline = stream.timeline, let writerTimeline, timeline != writerTimeline {
+            problem = .otherTimeline(timeline, writer: writerTimeline)
+        } else {
+            guard stream.lagBytes != nil else { return .neutral }
+            if let maxLagSeconds = policy.maxLagSeconds, let delay = replayDelay,
+               let verdict = judgeLag(seconds: delay, limit: maxLagSeconds) {
+                return verdict
+            }
+            // A cascaded standby is asynchronous whatever its upstream is.
+            return judge(ReplicaObservation(name: name, address: nil, state: "streaming", syncState: "async",
+                                            replayLagBytes: stream.lagBytes), policy: policy)
+        }
+        return reattaching ? .neutral : .bad(problem)
     }
 
     /// A server known from earlier cycles that the writer does not list now.

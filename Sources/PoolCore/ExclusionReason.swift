@@ -21,6 +21,11 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     case lagUnknown(Double)
     /// Not (or no longer) in the writer's pg_stat_replication.
     case notInReplication
+    /// A cascaded standby listed by no upstream whose own WAL receiver is not streaming (its
+    /// status, nil when none runs).
+    case receiverNotStreaming(String?)
+    /// A cascaded standby streaming another timeline than the writer's (an old primary's).
+    case otherTimeline(Int, writer: Int)
     /// Its own probe says it is not in recovery: a primary.
     case notAStandby
     /// Its own probe got no answer.
@@ -48,6 +53,9 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
         case .laggingSeconds(let seconds): return "lagging (seconds: \(formatSeconds(seconds)))"
         case .lagUnknown(let seconds): return "lag unknown (seconds: \(formatSeconds(seconds)))"
         case .notInReplication: return "not in the writer's pg_stat_replication"
+        case .receiverNotStreaming(let status?): return "its WAL receiver is not streaming (status: \(status))"
+        case .receiverNotStreaming(nil): return "no WAL receiver runs"
+        case let .otherTimeline(timeline, writer): return "streams timeline \(timeline), the writer is on timeline \(writer)"
         case .notAStandby: return "not a standby (pg_is_in_recovery() is false)"
         case .probeFailed(let detail): return "probe failed: \(detail)"
         case .postmasterGone(let detail): return "postmaster gone: \(detail)"

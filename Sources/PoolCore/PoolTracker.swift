@@ -27,13 +27,21 @@ public struct CycleInput: Sendable {
     /// The writer's timeline (nil if unknown): a new one is a promotion, after which replicas
     /// re-attach.
     public var writerTimeline: Int?
+    /// discovery: cascade — rows of the answering standbys' own pg_stat_replication, lag
+    /// measured against the writer's position; the writer's rows win for a server in both.
+    public var cascadedRows: [ReplicaObservation]
+    /// discovery: cascade — each answering standby's account of its own stream.
+    public var standbyStreams: [SocketEndpoint: StandbyStream]
 
     public init(now: Double, writer: WriterView, probes: [SocketEndpoint: ReplicaProbe] = [:],
                 staticCandidates: [StaticCandidate] = [], discovery: CandidateDiscovery = .writer,
                 connections: [SocketEndpoint: ConnectionCounts] = [:], maintenance: [String: MaintenanceMode] = [:],
                 maintenanceUnreadable: String? = nil,
                 primary: SocketEndpoint? = nil, virtualAddress: IPAddress? = nil, allowedNetworks: [IPNetwork]? = nil,
-                writerTimeline: Int? = nil) {
+                writerTimeline: Int? = nil, cascadedRows: [ReplicaObservation] = [],
+                standbyStreams: [SocketEndpoint: StandbyStream] = [:]) {
+        self.cascadedRows = cascadedRows
+        self.standbyStreams = standbyStreams
         self.writerTimeline = writerTimeline
         self.maintenanceUnreadable = maintenanceUnreadable
         self.allowedNetworks = allowedNetworks
@@ -115,6 +123,8 @@ public struct TrackedServer: Hashable, Sendable {
     /// When the server last joined, started draining or left (the caller's clock).
     public var lastChange: Double?
     public var lagBytes: Int64?
+    /// Last found in a standby's pg_stat_replication rather than the writer's (cascade).
+    public var cascaded = false
 
     public var identity: ServerIdentity {
         ServerIdentity(address: endpoint.address, preferred: name, others: aliases)
@@ -176,6 +186,7 @@ public struct PoolTracker: Hashable, Sendable {
             server.name = candidate.identity.name
             server.aliases = candidate.identity.aliases
             if candidate.seenByWriter { server.lastSeenByWriter = input.now }
+            if let cascaded = candidate.cascaded { server.cascaded = cascaded }
             let verdict = ProbeGate.admit(candidate.verdict, probe: input.probes[candidate.endpoint], status: server.status)
             let held = apply(verdict, to: &server, now: input.now, policy: policy, mayJoin: input.maintenanceUnreadable == nil,
                              transitions: &transitions)
@@ -245,33 +256,16 @@ public struct PoolTracker: Hashable, Sendable {
 
     private func gatherCandidates(_ input: CycleInput, policy: PoolPolicy, exclusions: inout [Exclusion]) -> [Candidate] {
         var candidates: [SocketEndpoint: Candidate] = [:]
-        let usesWriter = input.discovery != .static
+        let usesWriter = input.discovery.readsWriter
         var writerAvailable = false
 
         if usesWriter, case .reachable(let rows) = input.writer {
             writerAvailable = true
-            for row in rows where row.address == nil {
-                if policy.acceptedStates.contains(row.state) {
-                    exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
-                } else {
-                    exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
-                }
-            }
-            // One verdict per real server, on its best row; the other rows lend it their names.
-            for server in RowChoice.byServer(rows, policy: policy) {
-                let identity = server.identity
-                for other in server.others where other.name != identity.name && other.name != server.chosen.name {
-                    exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
-                }
-                let verdict = unusable(server.endpoint, input, policy) ?? reattaching(CandidateEvaluation.apply(
-                    input.probes[server.endpoint], to: CandidateEvaluation.judge(server.chosen, policy: policy)),
-                    at: server.endpoint, input, policy)
-                candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
-                                                        seenByWriter: true)
-            }
+            addRows(rows, cascaded: false, input, policy, to: &candidates, exclusions: &exclusions)
+            if input.discovery == .cascade { addCascade(input, policy, to: &candidates, exclusions: &exclusions) }
         }
 
-        if input.discovery != .writer {
+        if input.discovery.readsList {
             for candidate in input.staticCandidates {
                 guard let address = candidate.address else {
                     exclusions.append(Exclusion(name: candidate.name, reason: .unresolvedAddress))
@@ -294,9 +288,10 @@ public struct PoolTracker: Hashable, Sendable {
                     case let probe?: verdict = CandidateEvaluation.apply(probe, to: .neutral)
                     }
                 } else {
-                    verdict = CandidateEvaluation.judgeMissing(
-                        probe: input.probes[endpoint], writerAvailable: writerAvailable,
-                        lastSeenByWriter: servers[endpoint]?.lastSeenByWriter, now: input.now, policy: policy)
+                    verdict = ownStream(of: servers[endpoint], input, policy, writerAvailable: writerAvailable)
+                        ?? CandidateEvaluation.judgeMissing(
+                            probe: input.probes[endpoint], writerAvailable: writerAvailable,
+                            lastSeenByWriter: servers[endpoint]?.lastSeenByWriter, now: input.now, policy: policy)
                 }
                 candidates[endpoint] = Candidate(identity: ServerIdentity(address: address, preferred: candidate.name),
                                                  endpoint: endpoint, verdict: verdict, seenByWriter: false)
@@ -305,7 +300,8 @@ public struct PoolTracker: Hashable, Sendable {
 
         // Servers in the pool (or draining) that no source lists this cycle.
         for (endpoint, server) in servers where candidates[endpoint] == nil && server.status != .out {
-            let verdict = unusable(endpoint, input, policy) ?? CandidateEvaluation.judgeMissing(
+            let verdict = unusable(endpoint, input, policy) ?? ownStream(of: server, input, policy, writerAvailable: writerAvailable)
+                ?? CandidateEvaluation.judgeMissing(
                 probe: input.probes[endpoint], writerAvailable: writerAvailable || !usesWriter,
                 lastSeenByWriter: server.lastSeenByWriter, now: input.now, policy: policy)
             candidates[endpoint] = Candidate(identity: server.identity, endpoint: endpoint, verdict: verdict, seenByWriter: false)
@@ -313,12 +309,92 @@ public struct PoolTracker: Hashable, Sendable {
         return Array(candidates.values)
     }
 
+    /// Rows of pg_stat_replication (the writer's, or cascaded: the standbys'), one verdict per
+    /// real server on its best row, the other rows lending it their names. A server already a
+    /// candidate keeps its verdict (the writer's rows come first).
+    private func addRows(_ rows: [ReplicaObservation], cascaded: Bool, _ input: CycleInput, _ policy: PoolPolicy,
+                         to candidates: inout [SocketEndpoint: Candidate], exclusions: inout [Exclusion]) {
+        for row in rows where row.address == nil {
+            if policy.acceptedStates.contains(row.state) {
+                exclusions.append(Exclusion(name: row.name, reason: .unresolvedAddress))
+            } else {
+                exclusions.append(Exclusion(name: row.name, reason: .notStreaming(state: row.state)))
+            }
+        }
+        for server in RowChoice.byServer(rows, policy: policy) where candidates[server.endpoint] == nil {
+            let identity = server.identity
+            for other in server.others where other.name != identity.name && other.name != server.chosen.name {
+                exclusions.append(Exclusion(name: other.name, reason: .duplicateOf(identity.name)))
+            }
+            let probe = input.probes[server.endpoint]
+            let judged = cascaded
+                ? CandidateEvaluation.judgeCascaded(server.chosen, stream: standbyStream(at: server.endpoint, input),
+                                                    replayDelay: probe?.replayDelay, writerTimeline: writerTimeline,
+                                                    reattaching: justPromoted(server.endpoint, input, policy), policy: policy)
+                : CandidateEvaluation.judge(server.chosen, policy: policy)
+            let verdict = unusable(server.endpoint, input, policy)
+                ?? reattaching(CandidateEvaluation.apply(probe, to: judged), at: server.endpoint, input, policy)
+            candidates[server.endpoint] = Candidate(identity: identity, endpoint: server.endpoint, verdict: verdict,
+                                                    seenByWriter: !cascaded, cascaded: cascaded)
+        }
+    }
+
+    /// Cascade discovery, breadth first from the writer's rows: a standby's rows count only
+    /// while that standby is itself a candidate vouched for this cycle (a good verdict, its own
+    /// probe a standby). A chain that never reaches the writer — two standbys naming each other,
+    /// one following an old primary — names nobody.
+    private func addCascade(_ input: CycleInput, _ policy: PoolPolicy, to candidates: inout [SocketEndpoint: Candidate],
+                            exclusions: inout [Exclusion]) {
+        var rowsByUpstream: [SocketEndpoint: [ReplicaObservation]] = [:]
+        for row in input.cascadedRows {
+            if let upstream = row.upstream { rowsByUpstream[upstream, default: []].append(row) }
+        }
+        var upstreams = candidates.values.filter { vouched($0, input) }.map(\.endpoint)
+        for _ in 0..<PoolTracker.maximumCascadeDepth where !upstreams.isEmpty && !rowsByUpstream.isEmpty {
+            let rows = upstreams.sorted().flatMap { rowsByUpstream.removeValue(forKey: $0) ?? [] }
+            let known = Set(candidates.keys)
+            addRows(rows, cascaded: true, input, policy, to: &candidates, exclusions: &exclusions)
+            upstreams = candidates.values.filter { !known.contains($0.endpoint) && vouched($0, input) }.map(\.endpoint)
+        }
+    }
+
+    /// Levels of standbys streaming from standbys followed from the writer.
+    public static let maximumCascadeDepth = 8
+
+    private func vouched(_ candidate: Candidate, _ input: CycleInput) -> Bool {
+        guard case .good = candidate.verdict, case .standby? = input.probes[candidate.endpoint] else { return false }
+        return true
+    }
+
+    /// A standby's own account of its stream, when its probe answered this round.
+    private func standbyStream(at endpoint: SocketEndpoint, _ input: CycleInput) -> StandbyStream? {
+        guard case .standby? = input.probes[endpoint] else { return nil }
+        return input.standbyStreams[endpoint]
+    }
+
+    /// A member within reattach_grace of the writer's timeline changing.
+    private func justPromoted(_ endpoint: SocketEndpoint, _ input: CycleInput, _ policy: PoolPolicy) -> Bool {
+        servers[endpoint]?.status == .inPool && promotedAt.map { input.now - $0 <= policy.reattachGraceSeconds } == true
+    }
+
+    /// A cascaded member that no standby lists this cycle (its upstream died, or cannot be
+    /// probed) is judged on its own stream while it answers as a standby: it leaves only when
+    /// its own stream breaks or falls behind. Nil where that does not apply.
+    private func ownStream(of server: TrackedServer?, _ input: CycleInput, _ policy: PoolPolicy,
+                           writerAvailable: Bool) -> Verdict? {
+        guard input.discovery == .cascade, let server, server.cascaded, server.status != .out, writerAvailable,
+              let stream = standbyStream(at: server.endpoint, input) else { return nil }
+        return CandidateEvaluation.judgeOwnStream(stream, name: server.name, replayDelay: input.probes[server.endpoint]?.replayDelay,
+                                                  writerTimeline: writerTimeline,
+                                                  reattaching: justPromoted(server.endpoint, input, policy), policy: policy)
+    }
+
     /// An address no real server may have leaves at once, whoever named it; one the kernel
     /// already holds (adopted from an older version) has nothing worth draining.
     private func unusable(_ endpoint: SocketEndpoint, _ input: CycleInput, _ policy: PoolPolicy) -> Verdict? {
         // Listed: a literal address in real_servers (a listed host name resolves through DNS,
         // which stays bounded).
-        let listed = input.discovery != .writer
+        let listed = input.discovery.readsList
             && input.staticCandidates.contains { $0.address == endpoint.address && IPAddress($0.name) != nil }
         guard let problem = RealServerAddressProblem.check(
             endpoint.address, virtualAddress: input.virtualAddress, allowedNetworks: listed ? nil : input.allowedNetworks,

@@ -15,9 +15,14 @@ public struct ReplicaObservation: Hashable, Sendable {
     public var replayLagBytes: Int64?
     /// pg_stat_replication.replay_lag in seconds; nil (idle and caught up) means no lag.
     public var replayLagSeconds: Double?
+    /// Whose pg_stat_replication the row is from: nil for the writer's, else the standby's
+    /// (cascade discovery; its lag is then measured against the writer's position, and nil
+    /// means unknown).
+    public var upstream: SocketEndpoint?
 
     public init(name: String, address: IPAddress?, state: String, syncState: String,
-                replayLagBytes: Int64? = nil, replayLagSeconds: Double? = nil) {
+                replayLagBytes: Int64? = nil, replayLagSeconds: Double? = nil, upstream: SocketEndpoint? = nil) {
+        self.upstream = upstream
         self.name = name
         self.address = address
         self.state = state
@@ -40,6 +45,31 @@ public enum ReplicaProbe: Hashable, Sendable {
     /// Its connection is still being set up (a new backend can take a second on a busy host):
     /// nothing learned yet, so the writer's view decides, or for a static server nothing changes.
     case connecting
+}
+
+extension ReplicaProbe {
+    /// The seconds since a standby last replayed a transaction, when it answered as one.
+    public var replayDelay: Double? {
+        if case .standby(let delay) = self { return delay }
+        return nil
+    }
+}
+
+/// What a standby says of its own WAL stream over its probe connection (cascade discovery).
+public struct StandbyStream: Hashable, Sendable {
+    /// pg_stat_wal_receiver.status (streaming, waiting, ...); nil when no WAL receiver runs.
+    public var receiverStatus: String?
+    /// The timeline its WAL receiver streams.
+    public var timeline: Int?
+    /// The writer's current WAL position minus the standby's own replay position; nil when
+    /// either is unknown.
+    public var lagBytes: Int64?
+
+    public init(receiverStatus: String?, timeline: Int? = nil, lagBytes: Int64? = nil) {
+        self.receiverStatus = receiverStatus
+        self.timeline = timeline
+        self.lagBytes = lagBytes
+    }
 }
 
 /// What the writer reported this cycle.

@@ -71,6 +71,8 @@ public struct WriterReport: Hashable, Sendable {
     public var serverAddress: String?
     /// The writer's timeline.
     public var timeline: Int?
+    /// pg_current_wal_lsn(): what cascaded standbys' lag is measured against. Nil on a standby.
+    public var currentPosition: WALPosition?
     /// server_version_num, e.g. 150018.
     public var serverVersion: Int
     public var walSenders: [WalSender]
@@ -83,8 +85,13 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var replayDelaySeconds: Double?
     /// pg_last_wal_replay_lsn().
     public var replayLSN: String?
-    /// True when its WAL receiver is streaming (pg_stat_wal_receiver.status).
-    public var receiverStreaming: Bool
+    /// Its WAL receiver's state (pg_stat_wal_receiver.status: streaming, waiting, ...); nil
+    /// when none runs (its upstream is gone, or it restores from an archive).
+    public var receiverStatus: String?
+    /// The timeline its WAL receiver streams (pg_stat_wal_receiver.received_tli).
+    public var receiverTimeline: Int?
+    /// Its own pg_stat_replication: the standbys streaming from it (cascading replication).
+    public var downstreams: [WalSender] = []
     /// The server's tcp_keepalives_idle on this (TCP) connection: with the setting at 0,
     /// PostgreSQL reports the socket's effective value, the OS default (7200 on Linux). Nil when
     /// unknown (0, over a Unix socket, or unreadable). Client sessions get the same unless a
@@ -92,6 +99,9 @@ public struct ReplicaStatus: Hashable, Sendable {
     public var keepalivesIdleSeconds: Int?
     /// tcp_keepalives_interval, likewise.
     public var keepalivesIntervalSeconds: Int?
+
+    /// True when its WAL receiver is streaming.
+    public var receiverStreaming: Bool { receiverStatus == "streaming" }
 }
 
 extension PostgresConnection {
@@ -114,7 +124,8 @@ extension PostgresConnection {
                         ELSE least(greatest(pg_wal_lsn_diff(pg_current_wal_lsn(), r.replay_lsn), -1),
                                    9223372036854775807)::bigint END AS replay_lag_bytes,
                    extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds,
-                   \(replyTime) AS reply_time
+                   \(replyTime) AS reply_time,
+                   CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS current_lsn
             FROM (SELECT 1) AS one LEFT JOIN pg_stat_replication AS r ON true
             """
     }
@@ -138,21 +149,41 @@ extension PostgresConnection {
         let senders = (0..<result.rows.count).compactMap { WalSender.parse(result.row($0)) }
         return WriterReport(inRecovery: recovery == "t", serverAddress: first["server_addr"] ?? nil,
                             timeline: (first["timeline"] ?? nil).flatMap { Int($0) },
+                            currentPosition: (first["current_lsn"] ?? nil).flatMap { WALPosition($0) },
                             serverVersion: serverVersion, walSenders: senders)
     }
 
-    static let replicaStatusSQL = """
-        SELECT pg_is_in_recovery() AS in_recovery,
-               extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_delay,
-               pg_last_wal_replay_lsn()::text AS replay_lsn,
-               (SELECT status FROM pg_stat_wal_receiver) AS receiver_status,
-               current_setting('tcp_keepalives_idle') AS keepalives_idle,
-               current_setting('tcp_keepalives_interval') AS keepalives_interval
-        """
+    /// A replica's own view in one row. With `downstreams`, one row per standby streaming from
+    /// this one (a LEFT JOIN: one row with NULL sender columns when none does), its own view
+    /// repeated on each, at most `maximumDownstreams`; a standby has no current WAL position,
+    /// so the senders' lag is measured by the caller against the writer's.
+    static func replicaStatusSQL(downstreams: Bool) -> String {
+        let senders = downstreams ? """
+            ,
+                   r.pid, r.application_name, host(r.client_addr) AS client_addr, r.state, r.sync_state,
+                   r.replay_lsn::text AS sender_replay_lsn,
+                   extract(epoch FROM r.replay_lag)::float8 AS replay_lag_seconds
+            """ : ""
+        let join = downstreams ? """
 
-    /// A replica's own view: pg_is_in_recovery(), replay position and delay, WAL receiver state.
-    public func replicaStatus() throws(PostgresError) -> ReplicaStatus {
-        try PostgresConnection.replicaStatus(from: try query(PostgresConnection.replicaStatusSQL))
+                 LEFT JOIN (SELECT * FROM pg_stat_replication LIMIT \(maximumDownstreams)) AS r ON true
+            """ : ""
+        return """
+            SELECT pg_is_in_recovery() AS in_recovery,
+                   extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8 AS replay_delay,
+                   pg_last_wal_replay_lsn()::text AS replay_lsn,
+                   w.status AS receiver_status, w.received_tli AS receiver_tli,
+                   current_setting('tcp_keepalives_idle') AS keepalives_idle,
+                   current_setting('tcp_keepalives_interval') AS keepalives_interval\(senders)
+            FROM (SELECT 1) AS one
+                 LEFT JOIN (SELECT status, received_tli FROM pg_stat_wal_receiver LIMIT 1) AS w ON true\(join)
+            """
+    }
+
+    /// A replica's own view: pg_is_in_recovery(), replay position and delay, WAL receiver state,
+    /// and with `downstreams` the standbys streaming from it.
+    public func replicaStatus(downstreams: Bool = false) throws(PostgresError) -> ReplicaStatus {
+        try PostgresConnection.replicaStatus(from: try query(PostgresConnection.replicaStatusSQL(downstreams: downstreams)))
     }
 
     static func replicaStatus(from result: QueryResult) throws(PostgresError) -> ReplicaStatus {
@@ -160,13 +191,29 @@ extension PostgresConnection {
             throw PostgresError(code: .unexpectedResult, message: "replica status returned no row")
         }
         let row = result.row(0)
+        // The senders' rows carry their replay position as sender_replay_lsn (replay_lsn is
+        // the standby's own); at most `maximumDownstreams` of them are read, and
+        // a row the probe role may not see whole (no pg_read_all_stats: only its pid) is none.
+        let downstreams = (0..<min(result.rows.count, maximumDownstreams)).compactMap { index -> WalSender? in
+            var sender = result.row(index)
+            guard (sender["state"] ?? nil) != nil else { return nil }
+            sender["replay_lsn"] = sender["sender_replay_lsn"] ?? nil
+            return WalSender.parse(sender)
+        }
         return ReplicaStatus(inRecovery: recovery == "t",
                              replayDelaySeconds: (row["replay_delay"] ?? nil).flatMap { Double($0) },
                              replayLSN: row["replay_lsn"] ?? nil,
-                             receiverStreaming: (row["receiver_status"] ?? nil) == "streaming",
+                             receiverStatus: row["receiver_status"] ?? nil,
+                             receiverTimeline: (row["receiver_tli"] ?? nil).flatMap { Int($0) },
+                             downstreams: downstreams,
                              keepalivesIdleSeconds: seconds(row["keepalives_idle"] ?? nil),
                              keepalivesIntervalSeconds: seconds(row["keepalives_interval"] ?? nil))
     }
+
+    /// More standbys than this streaming from one standby is no cascade anyone runs (its
+    /// max_wal_senders defaults to 10): whatever answers at a probed address cannot make the
+    /// daemon read, resolve and probe without bound.
+    public static let maximumDownstreams = 64
 
     /// A keepalive setting as the server shows it: `7200` (seconds, what PostgreSQL prints for
     /// these), or with a unit (`2h`, `15min`, `30s`). Nil for 0 (unknown: not a TCP socket),
@@ -197,9 +244,9 @@ extension PostgresChannel {
     }
 
     /// A replica's own view (see `PostgresConnection.replicaStatus()`), without blocking.
-    public func replicaStatus(timeout: DispatchTimeInterval,
+    public func replicaStatus(timeout: DispatchTimeInterval, downstreams: Bool = false,
                               completion: @escaping @Sendable (Result<ReplicaStatus, PostgresError>) -> Void) {
-        run(timeout: timeout, sql: { _ in PostgresConnection.replicaStatusSQL }) { outcome in
+        run(timeout: timeout, sql: { _ in PostgresConnection.replicaStatusSQL(downstreams: downstreams) }) { outcome in
             completion(outcome.flatMap { result in
                 Result { () throws(PostgresError) in try PostgresConnection.replicaStatus(from: result) }
             })

@@ -96,11 +96,15 @@ extension ReconcileLoop {
 
     func observations(of report: WriterReport, for service: VirtualServiceConfiguration,
                       addresses: [AddressResolver.Name: IPAddress]) -> [ReplicaObservation] {
-        report.walSenders.map { sender in
-            let name = candidateName(sender, service)
-            return ReplicaObservation(name: name, address: addresses[AddressResolver.Name(name: name, family: service.service.key.family)],
-                                      state: sender.state, syncState: sender.syncState,
-                                      replayLagBytes: sender.replayLagBytes, replayLagSeconds: sender.replayLagSeconds)
-        }
+        report.walSenders.map { observation(of: $0, for: service, addresses: addresses, lagBytes: $0.replayLagBytes) }
+    }
+
+    /// One row of a pg_stat_replication (the writer's, or a standby's) as the core reads it.
+    func observation(of sender: WalSender, for service: VirtualServiceConfiguration,
+                     addresses: [AddressResolver.Name: IPAddress], lagBytes: Int64?) -> ReplicaObservation {
+        let name = candidateName(sender, service)
+        return ReplicaObservation(name: name, address: addresses[AddressResolver.Name(name: name, family: service.service.key.family)],
+                                  state: sender.state, syncState: sender.syncState,
+                                  replayLagBytes: lagBytes, replayLagSeconds: sender.replayLagSeconds)
     }
 }

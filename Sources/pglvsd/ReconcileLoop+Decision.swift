@@ -10,8 +10,10 @@ import Postgres
 extension ReconcileLoop {
     /// One decision and reconciliation of every virtual service from a round's observations;
     /// `roundPlans` are the candidates already resolved from the round's own writer report.
-    func decide(writerOutcome: Result<WriterReport, PostgresError>?, plans roundPlans: [CandidatePlan]?,
-                probes: [SocketEndpoint: ReplicaProbe], started: Double) {
+    /// `freshWriter`: the writer answered in this round (cascaded standbys' lag is measured
+    /// against its position only then).
+    func decide(writerOutcome: Result<WriterReport, PostgresError>?, freshWriter: Bool, plans roundPlans: [CandidatePlan]?,
+                probes: [SocketEndpoint: ReplicaProbe], statuses: [SocketEndpoint: ReplicaStatus], started: Double) {
         defer {
             cycles += 1
             publish(lastCycleSeconds: now - started)
@@ -34,10 +36,13 @@ extension ReconcileLoop {
             logger.error("\(error)")
             return
         }
+        let cascades = cascade(probes: probes, statuses: statuses, writerPosition: freshWriter ? report?.currentPosition : nil)
+        cascadeEndpoints = endpoints(of: cascades)
         for (service, rows, statics) in plans {
             reconcile(service, current: kernelServices[service.service.key], rows: rows, writerAvailable: report != nil,
                       statics: statics, probes: probes, marks: marks, marksUnreadable: marksUnreadable,
-                      primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline)
+                      primary: report?.serverAddress.flatMap { IPAddress($0) }, writerTimeline: report?.timeline,
+                      cascade: cascades[service.name] ?? Cascade())
         }
         timeoutKeeper.keep(table, now: now, logger: logger)
         syncDaemonKeeper.keep(table, now: now, logger: logger)
@@ -86,7 +91,7 @@ extension ReconcileLoop {
                    rows: [ReplicaObservation], writerAvailable: Bool,
                    statics: [StaticCandidate], probes: [SocketEndpoint: ReplicaProbe],
                    marks: [String: MaintenanceMode], marksUnreadable: String?, primary: IPAddress?,
-                   writerTimeline: Int?) {
+                   writerTimeline: Int?, cascade: Cascade = Cascade()) {
         var serviceLogger = logger
         serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
         do {
@@ -102,7 +107,7 @@ extension ReconcileLoop {
                 maintenance: marks, maintenanceUnreadable: marksUnreadable,
                 primary: primary.map { SocketEndpoint(address: $0, port: configured.policy.realServerPort) },
                 virtualAddress: configured.virtualAddress, allowedNetworks: allowedNetworks(for: configured),
-                writerTimeline: writerTimeline)
+                writerTimeline: writerTimeline, cascadedRows: cascade.rows, standbyStreams: cascade.streams)
             let result = tracker.cycle(input, policy: configured.policy)
             trackers[configured.name] = tracker
             summaries[configured.name] = result

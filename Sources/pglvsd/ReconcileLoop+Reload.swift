@@ -52,8 +52,10 @@ extension ReconcileLoop {
             replaced.close()
         }
         password = loadedPassword
+        prober.readsDownstreams = loaded.cascades
         // Candidates resolved under the old configuration do not serve the new one.
         round?.plans = nil
+        cascadeEndpoints = []
         if change.movesMaintenanceMarks { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
         for service in change.droppedServices {
             trackers[service.name] = nil

@@ -16,7 +16,13 @@ extension ReconcileLoop {
         var started: Double
         var probed: Set<SocketEndpoint> = []
         var probes: [SocketEndpoint: ReplicaProbe] = [:]
+        /// The answers behind the probes that succeeded (what cascade discovery reads).
+        var statuses: [SocketEndpoint: ReplicaStatus] = [:]
         var pendingBatches = 0
+        /// Standbys named only by other standbys, probed after every other candidate.
+        var cascadeOnly: Set<SocketEndpoint> = []
+        /// This round has probed the standbys its first answers named.
+        var cascadeProbed = false
         var writerPending = false
         var writerOutcome: Result<WriterReport, PostgresError>?
         /// Started because a probe connection stirred: what the probes find is applied as soon
@@ -59,7 +65,7 @@ extension ReconcileLoop {
         // Candidates known before the writer answers: its last rows, the static lists, and
         // every server still in a pool. New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
-        probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()))
+        probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()).union(cascadeEndpoints), last: cascadeEndpoints)
         if round?.writerPending == true {
             patienceTimer?.cancel()
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -70,9 +76,12 @@ extension ReconcileLoop {
         }
     }
 
-    func probeBatch(_ endpoints: Set<SocketEndpoint>) {
+    /// - Parameter last: those named only by standbys (cascade), after the others in the budget.
+    func probeBatch(_ endpoints: Set<SocketEndpoint>, last: Set<SocketEndpoint> = []) {
         guard var current = round else { return }
-        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: trackedEndpoints())
+        current.cascadeOnly.formUnion(last)
+        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: trackedEndpoints(),
+                                                 last: current.cascadeOnly)
         if left > 0 && !probeBudgetWarned {
             logger.warning("\(left) candidate server(s) beyond \(ProbeBudget.maximumServers) are not probed (and cannot join)")
         }
@@ -82,10 +91,22 @@ extension ReconcileLoop {
         current.probed.formUnion(fresh)
         current.pendingBatches += 1
         round = current
-        prober.probe(fresh, now: now, patient: afterDecision != nil) { [weak self] answers in
+        let asked = prober
+        asked.probe(fresh, now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
             guard let self, self.round != nil else { return }
             self.round?.probes.merge(answers) { _, new in new }
+            let statuses = asked?.statuses ?? [:]
+            for (endpoint, probe) in answers {
+                if case .standby = probe { self.round?.statuses[endpoint] = statuses[endpoint] }
+            }
             self.round?.pendingBatches -= 1
+            // Standbys streaming from the first ones that answered are probed in this same round
+            // (once: the next level waits for the next round, so names are looked up at most twice).
+            if self.cascades, let round = self.round, !round.cascadeProbed {
+                self.round?.cascadeProbed = true
+                let named = self.endpoints(of: self.cascade(probes: answers, statuses: round.statuses, writerPosition: nil))
+                self.probeBatch(named, last: named)
+            }
             self.decideIfComplete(patienceOver: false)
         }
     }
@@ -112,8 +133,8 @@ extension ReconcileLoop {
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil
-        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), plans: current.plans, probes: current.probes,
-               started: current.started)
+        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), freshWriter: current.writerOutcome != nil,
+               plans: current.plans, probes: current.probes, statuses: current.statuses, started: current.started)
         prober.keep(only: current.probed.union(trackedEndpoints()))
         if let afterDecision {
             self.afterDecision = nil

@@ -40,6 +40,8 @@ final class ReconcileLoop: @unchecked Sendable {
     let resolver = AddressResolver()
     /// Whether the warning that candidates exceed the probe budget stands (logged once).
     var probeBudgetWarned = false
+    /// Where the last decision's cascaded rows pointed: probed from the start of the next round.
+    var cascadeEndpoints = Set<SocketEndpoint>()
     /// The director's networks (for direct-routing services without allowed_networks).
     var connectedNetworks = ConnectedNetworks.read()
     /// Keeps the pools' entries in the IPVS table: the kernel's, or in a dry run a copy of it
@@ -130,11 +132,13 @@ final class ReconcileLoop: @unchecked Sendable {
 
     static func makeProber(_ configuration: DaemonConfiguration, password: String?, queue: DispatchQueue,
                            logger: Logger) -> ReplicaProber {
-        ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, password: password,
-                      timeoutMilliseconds: configuration.probeTimeout.milliseconds,
-                      watchIdle: configuration.watchIdleProbes,
-                      maximumBackoffSeconds: max(Double(configuration.pollInterval.milliseconds) / 1000, 1),
-                      queue: queue, logger: logger)
+        let prober = ReplicaProber(conninfo: configuration.replicaConninfo ?? configuration.writer.conninfo, password: password,
+                                   timeoutMilliseconds: configuration.probeTimeout.milliseconds,
+                                   watchIdle: configuration.watchIdleProbes,
+                                   maximumBackoffSeconds: max(Double(configuration.pollInterval.milliseconds) / 1000, 1),
+                                   queue: queue, logger: logger)
+        prober.readsDownstreams = configuration.cascades
+        return prober
     }
 
     func start() {

@@ -26,6 +26,8 @@ final class ReplicaProber: @unchecked Sendable {
     /// going away.
     var onStirred: (@Sendable (SocketEndpoint, _ farewell: String?) -> Void)?
     private var links: [SocketEndpoint: Link] = [:]
+    /// Ask each standby for the standbys streaming from it too (some service cascades).
+    var readsDownstreams = false
 
     /// One replica's connection and its recent history.
     private struct Link {
@@ -38,13 +40,23 @@ final class ReplicaProber: @unchecked Sendable {
         var loggedState: String?
         /// The round waiting for this server's running request, if any.
         var waiter: (@Sendable (ReplicaProbe) -> Void)?
-        /// The server's keepalive timing for client sessions, from its last answer.
-        var keepalive: ServerKeepalive?
+        /// Its last answer (kept through failures: read it for servers answering this round).
+        var status: ReplicaStatus?
     }
 
-    /// Each probed server's keepalive timing, as it last reported it.
+    /// Each probed server's keepalive timing for client sessions, as it last reported it.
     var keepalives: [SocketEndpoint: ServerKeepalive] {
-        links.compactMapValues(\.keepalive)
+        links.compactMapValues { link in
+            link.status?.keepalivesIdleSeconds.map {
+                ServerKeepalive(idleSeconds: $0, intervalSeconds: link.status?.keepalivesIntervalSeconds)
+            }
+        }
+    }
+
+    /// Each answering server's last account of itself (its WAL receiver, the standbys
+    /// streaming from it): what cascade discovery reads.
+    var statuses: [SocketEndpoint: ReplicaStatus] {
+        links.compactMapValues(\.status)
     }
 
     /// - Parameters:
@@ -101,7 +113,7 @@ final class ReplicaProber: @unchecked Sendable {
                     queue.async { batch.add(endpoint, failure) }
                     continue
                 }
-                link.channel.replicaStatus(timeout: .milliseconds(requestTimeout)) { [weak self] outcome in
+                link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
                     self?.settle(endpoint, outcome, now: now)
                 }
             }
@@ -152,9 +164,7 @@ final class ReplicaProber: @unchecked Sendable {
             probe = status.inRecovery ? .standby(replayDelaySeconds: status.replayDelaySeconds) : .notInRecovery
             link.failures = 0
             link.lastFailure = nil
-            link.keepalive = status.keepalivesIdleSeconds.map {
-                ServerKeepalive(idleSeconds: $0, intervalSeconds: status.keepalivesIntervalSeconds)
-            }
+            link.status = status
             state = "answering"
             if link.loggedState != nil && link.loggedState != state {
                 logger.info("probe of \(endpoint) answers again", metadata: ["real_server": "\(endpoint)"])

@@ -172,6 +172,15 @@ if [ -x "$pglvsd" ]; then
     sync_daemon_role=master sync_daemon_interface=eth1 sync_daemon_syncid=0)
   if [ "$rc" = 0 ]; then pass "lvsdr: the real pglvsd check-config accepts the generated configuration (that conninfo, static discovery, nat, wlc, a master sync daemon)"
   else fail "lvsdr: the real pglvsd check-config on the generated configuration: rc $rc"; fi
+  rc=$(STUB_REAL_PGLVSD=$pglvsd ra validate-all "writer_conninfo=$conninfo" 'weight_of_realservers=node2,2 node5' discovery=cascade)
+  if [ "$rc" = 0 ] && python3 - "$work/stub/checked.yaml" <<'EOF'
+import sys, yaml
+service = yaml.safe_load(open(sys.argv[1]))["virtual_services"][0]
+assert service["discovery"] == "cascade" and "real_servers" not in service, service
+assert service["weights"] == {"node2": 2, "node5": 1}, service
+EOF
+  then pass "lvsdr: discovery=cascade: weights only, no static list, and the real check-config accepts it"
+  else fail "lvsdr: discovery=cascade: rc $rc: $(cat "$work/stub/checked.yaml" 2>/dev/null)"; fi
 else
   echo "lvsdr-agent: $pglvsd not built; the real check-config is not run"
 fi

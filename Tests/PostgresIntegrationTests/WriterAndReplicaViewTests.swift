@@ -13,6 +13,7 @@ struct WriterAndReplicaViewTests {
         #expect(report.timeline == 1)
         #expect(report.serverAddress == "127.0.0.1")
         #expect(report.serverVersion >= 150_000)
+        #expect(report.currentPosition != nil, "pg_current_wal_lsn(), for cascaded standbys' lag")
         let senders = report.walSenders.sorted { $0.applicationName < $1.applicationName }
         #expect(senders.map(\.applicationName) == ["replica1", "replica2"])
         for sender in senders {
@@ -28,13 +29,22 @@ struct WriterAndReplicaViewTests {
 
     @Test func aReplicaReportsItselfAsAStreamingStandby() throws {
         #expect(LoopbackCluster.healthy())
-        let status = try PostgresConnection(conninfo: LoopbackCluster.replica1).replicaStatus()
+        let status = try PostgresConnection(conninfo: LoopbackCluster.replica1).replicaStatus(downstreams: true)
         #expect(status.inRecovery)
         #expect(status.receiverStreaming)
-        #expect(status.replayLSN != nil)
-        let primary = try PostgresConnection(conninfo: LoopbackCluster.primary).replicaStatus()
+        #expect(status.receiverTimeline == 1)
+        #expect(status.replayLSN.flatMap(WALPosition.init) != nil)
+        #expect(status.downstreams.isEmpty, "nothing streams from replica1")
+        let primary = try PostgresConnection(conninfo: LoopbackCluster.primary).replicaStatus(downstreams: true)
         #expect(primary.inRecovery == false)
         #expect(primary.receiverStreaming == false)
+        #expect(primary.receiverStatus == nil)
+        // The probe's query reads the server's own pg_stat_replication: on the primary, both
+        // replicas, each with its replay position.
+        #expect(primary.downstreams.map(\.applicationName).sorted() == ["replica1", "replica2"])
+        #expect(primary.downstreams.allSatisfy { $0.replayLSN.flatMap(WALPosition.init) != nil && $0.state == "streaming" })
+        #expect(try PostgresConnection(conninfo: LoopbackCluster.primary).replicaStatus().downstreams.isEmpty,
+                "not read unless asked for")
     }
 
     /// On a TCP session with the settings at 0 the server reports the socket's own keepalive

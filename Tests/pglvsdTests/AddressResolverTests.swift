@@ -105,4 +105,13 @@ private func names(_ list: String...) -> Set<AddressResolver.Name> {
         #expect(ProbeBudget.select(candidates, tracked: tracked).probed == probed)
         #expect(ProbeBudget.select(Set(candidates.prefix(10)), tracked: []).left == 0)
     }
+
+    /// Servers only standbys name (cascade) come after the writer's, however their addresses sort.
+    @Test func serversOnlyStandbysNameComeLast() {
+        let endpoint = { (n: UInt32) in SocketEndpoint(address: .v4(0x0A00_0000 + n), port: 5432) }
+        let cascaded = Set((1...200).map(endpoint))
+        let writers = Set((201...300).map(endpoint))
+        let (probed, left) = ProbeBudget.select(cascaded.union(writers), tracked: [], last: cascaded)
+        #expect(probed.isSuperset(of: writers) && left == 44)
+    }
 }

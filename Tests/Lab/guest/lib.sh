@@ -181,15 +181,21 @@ pg_replica() {
 # follow_writer_vip N APPLICATION_NAME: node N's data directory becomes a standby of whatever
 # holds the writer VIP, with node N's own settings last (after a base backup or pg_rewind
 # copied another node's configuration).
-follow_writer_vip() {
-  local n=$1 name=$2 dir=$LAB/node$1
+follow_writer_vip() { follow_host "$1" "$2" "$WRITER_VIP"; }
+
+# follow_host N APPLICATION_NAME HOST: likewise, streaming from HOST (a standby: cascading).
+follow_host() {
+  local n=$1 name=$2 host=$3 dir=$LAB/node$1
   touch "$dir/data/standby.signal"; chown postgres:postgres "$dir/data/standby.signal"
   cat >> "$dir/data/postgresql.conf" <<CONF
 unix_socket_directories = '$dir'
 cluster_name = 'node$n'
-primary_conninfo = 'host=$WRITER_VIP port=$READ_PORT user=replicator application_name=$name'
+primary_conninfo = 'host=$host port=$READ_PORT user=replicator application_name=$name'
 CONF
 }
+
+# metric NAME: its value in the daemon's metrics textfile.
+metric() { awk -v name="$1" '$1 == name { print $2 }' "$LAB/pglvsd.prom"; }
 
 # sample_pool [PRIMARY_ADDRESS]: in the background, every 0.2 s, notes in $LAB/primary-seen when
 # the primary is a real server of any service, and (once $LAB/watch-empty exists) in

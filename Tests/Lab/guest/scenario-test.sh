@@ -329,6 +329,73 @@ if [ -s "$LAB/pool-empty" ]; then
 fi
 pass "through the failover (writer VIP gone 6 s, promotion) the pool was never empty (sampled every 0.2s)"
 
+log "cascade: node5 streams from node3, so the writer (node2) never lists it; discovery: cascade by SIGHUP"
+sed -i 's/^    forwarding: dr$/    forwarding: dr\n    discovery: cascade/' "$LAB/pglvsd.yaml"
+grep -q '^    discovery: cascade$' "$LAB/pglvsd.yaml" || fail "discovery: cascade not written into the reader service"
+"$PGLVSD" check-config -c "$LAB/pglvsd.yaml" >/dev/null || fail "check-config rejected discovery: cascade"
+mark=$(wc -l < "$LAB/journal.log")
+kill -HUP "$PGLVSD_PID"
+wait_until "the reload applied" 5 reload_applied
+add_node 5
+# The base backup comes from the writer (a standby refuses one: the lab's WAL is written with
+# full_page_writes off); node5 then streams from node3, once node3 has what node5 starts from.
+mkdir -p "$LAB/node5"; chown postgres:postgres "$LAB/node5"
+in_node_as_postgres 5 "$PG_BIN/pg_basebackup" -h "$WRITER_VIP" -U replicator -D "$LAB/node5/data" -X stream -c fast \
+  >"$LAB/node5/basebackup.log" 2>&1 || fail "pg_basebackup of node5: $(tail -5 "$LAB/node5/basebackup.log")"
+follow_host 5 node5 "$(node_ip 3)"
+backed_up=$(psql_at 2 "select pg_current_wal_lsn()")
+node3_has_it() { [ "$(psql_at 3 "select pg_last_wal_receive_lsn() >= '$backed_up'")" = t ]; }
+wait_until "node3 has received the WAL up to node5's backup ($backed_up)" 20 node3_has_it
+cascade_started=$(now)
+pg_start 5
+node5_from_node3() { [ "$(writer_streaming 3)" = node5 ]; }
+wait_until "node5 streaming from node3" 30 node5_from_node3
+cascade_streaming=$(now)
+[ "$(writer_streaming 2)" = "$(node_ip 4),node3" ] || fail "the writer lists more than node3 and node4: $(writer_streaming 2)"
+wait_until "node5 (default weight 1) in the pool, found through node3" 20 \
+  serving_is "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1" "$(node_ip 5):$READ_PORT 1"
+cascade_joined=$(journal_time "^MESSAGE=node5 .* joined the pool" "$mark")
+[ -n "$cascade_joined" ] || fail "no 'node5 joined the pool' in the journal"
+CASCADE_JOIN=$(seconds "$cascade_started" "$cascade_joined")
+CASCADE_JOIN_STREAMING=$(seconds "$cascade_streaming" "$cascade_joined")
+log "node5 joined ${CASCADE_JOIN}s after its start was requested (the lab saw it stream from node3 ${CASCADE_JOIN_STREAMING}s before); the writer's pg_stat_replication: $(writer_streaming 2); node3's: $(writer_streaming 3)"
+show_pool
+pass "a replica streaming from a standby is found in the standby's pg_stat_replication and joins (${CASCADE_JOIN}s after its start)"
+
+log "cascade: node3 refuses pglvsd (pg_hba reject) but keeps streaming to node5: node3 leaves, node5 stays on its own stream"
+hba=$LAB/node3/data/pg_hba.conf
+cp "$hba" "$LAB/node3-hba.good"
+sed -i 's|^host all pglvsd 10.0.0.0/24 scram-sha-256$|host all pglvsd 10.0.0.0/24 reject|' "$hba"
+grep -q '^host all pglvsd 10.0.0.0/24 reject$' "$hba" || fail "node3's pg_hba.conf line for pglvsd not found"
+psql_at 3 "select pg_reload_conf()" >/dev/null || fail "reload node3"
+psql_at 3 "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'pglvsd-probe'" >/dev/null
+mark=$(wc -l < "$LAB/journal.log")
+wait_until "node3 out of the pool" 15 serving_is "$(node_ip 4):$READ_PORT 1" "$(node_ip 5):$READ_PORT 1"
+cycles=$(metric pglvsd_reconcile_cycles_total)
+ten_more_rounds() { [ "$(metric pglvsd_reconcile_cycles_total)" -ge $((${cycles:-0} + 10)) ]; }
+wait_until "ten more rounds with node3 out" 20 ten_more_rounds
+serving_is "$(node_ip 4):$READ_PORT 1" "$(node_ip 5):$READ_PORT 1" || fail "node5 did not keep its place: $(kernel_pool)"
+[ "$(writer_streaming 3)" = node5 ] || fail "node5 no longer streams from node3"
+if [ -n "$(journal_time "^MESSAGE=node5 .* (is draining|left the pool)" "$mark")" ]; then fail "node5 left while its own stream held"; fi
+pass "node3 out (probe refused), node5 kept its place for 10 rounds on its own stream, listed by no standby pglvsd can read"
+
+log "cascade: node3's postmaster killed: node5's own stream breaks, and it leaves"
+cp "$LAB/node3-hba.good" "$hba"
+mark=$(wc -l < "$LAB/journal.log")
+killed=$(now)
+pg_kill 3
+wait_until "node5 out of the pool" 15 serving_is "$(node_ip 4):$READ_PORT 1"
+node5_left=$(journal_time "^MESSAGE=node5 .* (is draining|left the pool)" "$mark")
+[ -n "$node5_left" ] || fail "no departure of node5 in the journal"
+reason=$(daemon_log | grep -ao "node5 [0-9.:]* \(is draining (weight 0)\|left the pool\): .*" | tail -1)
+grep -q "WAL receiver" <<<"$reason" || fail "node5 left for another reason than its stream: $reason"
+CASCADE_OUT=$(seconds "$killed" "$node5_left")
+log "node5 out ${CASCADE_OUT}s after node3's kill: $reason"
+pg_start 3
+wait_until "node3 and node5 back" 60 \
+  serving_is "$(node_ip 3):$READ_PORT 3" "$(node_ip 4):$READ_PORT 1" "$(node_ip 5):$READ_PORT 1"
+pass "node3's death took node5 out because node5's own stream broke (${CASCADE_OUT}s); both back when node3 returned"
+
 kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null
 if [ -s "$LAB/primary-seen" ]; then
   fail "a primary appeared in the pool: $(head -3 "$LAB/primary-seen")"
