@@ -78,7 +78,8 @@ final class EventReader {
     /// The parser's error, with its place and context.
     private func failure() -> YAMLError {
         let state = parser.pointee
-        let problem = state.problem.map { String(cString: $0) } ?? "unknown error"
+        let problem = state.problem.map { String(cString: $0) }
+            ?? (state.error == YAML_MEMORY_ERROR ? "libyaml ran out of memory" : "libyaml failed without saying why")
         let mark: YAMLMark
         let kind: YAMLError.Kind
         switch state.error {
