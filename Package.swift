@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Tier 1: C libraries, nothing else.
@@ -19,6 +18,7 @@ let package = Package(
         .systemLibrary(name: "CNetlink", pkgConfig: "libnl-genl-3.0",
                        providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
 
         // Pure value types shared by every tier (addresses), no C.
         .target(name: "LVSModel"),
@@ -27,10 +27,12 @@ let package = Package(
         .target(name: "IPVS", dependencies: ["CNetlink", "LVSModel"]),
         .target(name: "Postgres", dependencies: ["CLibPQ"]),
         .target(name: "Systemd", dependencies: ["CSystemd"]),
+        // libyaml's event parser into a Swift tree; anchors and aliases refused, never expanded.
+        .target(name: "YAML", dependencies: ["CYAML"]),
 
         // Tier 3: the pure core and its configuration model.
         .target(name: "PoolCore", dependencies: ["LVSModel"]),
-        .target(name: "Configuration", dependencies: ["PoolCore", "LVSModel", "Yams"]),
+        .target(name: "Configuration", dependencies: ["PoolCore", "LVSModel", "YAML"]),
 
         // Tier 4: the daemon.
         .executableTarget(name: "pglvsd", dependencies: [
@@ -53,9 +55,9 @@ let package = Package(
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
-        // Yams: the fuzz tests mutate the shipped example's YAML tree.
-        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport",
-                                                               .product(name: "Yams", package: "Yams")]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        // YAML: the fuzz tests mutate the shipped example's YAML tree.
+        .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport", "YAML"]),
         // The daemon's own pieces: configuration reads, maintenance marks, and the loop's parts
         // against a recording IPVS table (kernel apply and drift, the reload diff).
         .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "TestSupport"]),

@@ -1,3 +1,5 @@
+import YAML
+
 /// A byte count written as `16MB`, `16MiB`, `512kB`, a plain number of bytes, or `off`/false.
 public struct ConfigByteLimit: Hashable, Sendable, Decodable {
     /// nil when the limit is off.
@@ -78,4 +80,10 @@ public struct ConfigOptionalDuration: Hashable, Sendable, Decodable {
             duration = try ConfigDuration(from: decoder)
         }
     }
+}
+
+extension YAMLLimits {
+    /// A configuration nests five levels at most (virtual_services[0].weights.node); past a
+    /// hundred it is no configuration, and a million nodes is more than a 1 MiB file can hold.
+    static let configuration = YAMLLimits(maximumDepth: 100, maximumNodes: 1_000_000)
 }

@@ -1,5 +1,6 @@
 import LVSModel
 import PoolCore
+import YAML
 
 /// The whole of pglvsd.yaml.
 public struct DaemonConfiguration: Hashable, Sendable, Decodable {

@@ -1,6 +1,6 @@
 // Decoding helpers that record every problem instead of stopping at the first, so that
 // `check-config` can report all of them at once, each with its key path.
-import Yams
+import YAML
 
 /// Collects problems while a configuration decodes; shared through the decoder's userInfo.
 final class ProblemCollector: @unchecked Sendable {
@@ -78,25 +78,26 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         }
     }
 
-    /// An integer field, through ConfigInteger (Yams' own Int64 can trap).
+    /// An integer field, through ConfigInteger (never Int64: see ConfigInteger).
     func integer(_ key: Key, required isRequired: Bool = false) -> Int64? {
         let number: ConfigInteger? = isRequired ? required(key) : optional(key)
         return number?.value
     }
 
-    /// A mapping's entries in file order, read from the composed document: through the Decoder
-    /// protocol Yams finds each key by a linear search, and 20,000 weights took half a minute.
+    /// A mapping's entries in file order, read from the composed document in one pass: through
+    /// the Decoder protocol each key is a lookup of its own (in the loader before ours a linear
+    /// search: 20,000 weights took half a minute).
     /// Nil when absent, or after recording why it is not a mapping of names.
-    func entries(_ key: Key) -> [(name: String, value: Node)]? {
+    func entries(_ key: Key) -> [(name: String, value: YAMLNode)]? {
         guard container.contains(key), let node = document.node(at: path + [key]) else { return nil }
-        guard case .mapping(let mapping) = node else {
-            problem(key, node.null != nil ? "must not be empty" : "expected a mapping, found \(ComposedDocument.kind(of: node))")
+        guard let mapping = node.mapping else {
+            problem(key, node.scalar?.isNull == true ? "must not be empty" : "expected a mapping, found \(ComposedDocument.kind(of: node))")
             return nil
         }
-        var entries: [(name: String, value: Node)] = []
+        var entries: [(name: String, value: YAMLNode)] = []
         entries.reserveCapacity(mapping.count)
-        for (name, value) in mapping {
-            guard let text = name.scalar?.string else {
+        for (name, value) in mapping.map({ ($0.key, $0.value) }) {
+            guard let text = name.scalar?.text else {
                 problem(key, "a key must be a name, found \(ComposedDocument.kind(of: name))")
                 return nil
             }
@@ -108,8 +109,8 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     private func describe(_ error: DecodingError, decoding decoded: Any.Type) -> String {
         switch error {
         case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
-            // Yams names a scalar where the field's own type says more ("a string").
-            let expected = typeName(type is Node.Scalar.Type && context.codingPath.count == path.count + 1 ? decoded : type)
+            // The decoder names a scalar where the field's own type says more ("a string").
+            let expected = typeName(type is ExpectedNode.Scalar.Type && context.codingPath.count == path.count + 1 ? decoded : type)
             // Say what was there when it is another kind of thing (a list for a mapping).
             if let node = document.node(at: context.codingPath),
                node.scalar == nil || expected == "a mapping" || expected == "a list" {
@@ -128,8 +129,8 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         case is String.Type: return "a string"
         case is ConfigInteger.Type, is Int.Type, is Int64.Type, is UInt16.Type, is UInt32.Type: return "an integer"
         case is Bool.Type: return "true or false"
-        case is Node.Sequence.Type, is any ExpressibleByArrayLiteral.Type: return "a list"
-        case is Node.Scalar.Type: return "a single value"
+        case is ExpectedNode.Sequence.Type, is any ExpressibleByArrayLiteral.Type: return "a list"
+        case is ExpectedNode.Scalar.Type: return "a single value"
         default: return "a mapping"
         }
     }

@@ -1,5 +1,6 @@
 import LVSModel
 import PoolCore
+import YAML
 
 /// Where a replication row's real-server address comes from.
 public enum RealServerAddressSource: String, Hashable, Sendable, Decodable, CaseIterable {
@@ -87,7 +88,7 @@ public struct VirtualServiceConfiguration: Hashable, Sendable, Decodable {
                 continue
             }
             guard let value = node.scalar.flatMap(ConfigInteger.construct)?.value else {
-                let found = node.scalar.flatMap { node.null == nil ? "\"\($0.string)\"" : nil } ?? ComposedDocument.kind(of: node)
+                let found = node.scalar.flatMap { $0.isNull ? nil : "\"\($0.text)\"" } ?? ComposedDocument.kind(of: node)
                 fields.collector.add(fields.path + [CodingKeys.weights, AnyCodingKey(stringValue: server)],
                                      "weight of \(server) must be an integer, got \(found)")
                 continue

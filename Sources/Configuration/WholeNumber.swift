@@ -1,4 +1,4 @@
-import Yams
+import YAML
 
 extension Double {
     /// The nearest whole number, or nil for NaN, an infinity or anything beyond Int64, where
@@ -6,21 +6,34 @@ extension Double {
     var roundedToInt64: Int64? { Int64(exactly: rounded()) }
 }
 
-/// An integer in a configuration, read as Yams reads an Int64 (decimal, 0x, 0o, 0b, and YAML
-/// 1.1's base 60 such as `1:30`) but never trapping: Yams multiplies base-60 fields without
-/// overflow checks, so `port: 1:1:1:1:1:1:1:1:1:1:1:1` (sixty to the eleventh is past Int64)
-/// crashed check-config and a reload. Configuration fields decode this, never Int64.
-struct ConfigInteger: Decodable, ScalarConstructible {
+/// An integer in a configuration, as YAML 1.1 writes one (decimal, 0x, 0o, 0b, a leading 0
+/// for octal, and base 60 such as `1:30`) but never trapping: the loader before ours
+/// multiplied base-60 fields without overflow checks, so `port: 1:1:1:1:1:1:1:1:1:1:1:1`
+/// (sixty to the eleventh is past Int64) crashed check-config and a reload. Configuration
+/// fields decode this, never Int64.
+struct ConfigInteger: Decodable {
     var value: Int64
 
     init(value: Int64) {
         self.value = value
     }
 
-    static func construct(from scalar: Node.Scalar) -> ConfigInteger? {
-        guard scalar.string.contains(":") else { return Int64.construct(from: scalar).map(ConfigInteger.init) }
-        guard scalar.style == .any || scalar.style == .plain else { return nil }
-        return baseSixty(scalar.string.replacingOccurrences(of: "_", with: "")).map(ConfigInteger.init)
+    /// Plain scalars only: `port: "5432"` is a string.
+    static func construct(from scalar: YAMLScalar) -> ConfigInteger? {
+        guard scalar.style == .plain else { return nil }
+        let text = scalar.text.filter { $0 != "_" }
+        return (text.contains(":") ? baseSixty(text) : radixNumber(text)).map(ConfigInteger.init)
+    }
+
+    /// `0`, `-17`, `+0x1F`, `0b101`, `0o17`, `017` (octal); nil past Int64.
+    static func radixNumber(_ text: String) -> Int64? {
+        if text == "0" { return 0 }
+        let negative = text.hasPrefix("-")
+        let digits = text.dropFirst(negative || text.hasPrefix("+") ? 1 : 0)
+        for (prefix, radix) in [("0x", 16), ("0b", 2), ("0o", 8), ("0", 8)] where digits.hasPrefix(prefix) {
+            return Int64((negative ? "-" : "") + digits.dropFirst(prefix.count), radix: radix)
+        }
+        return Int64(text)
     }
 
     /// `[-+]a:b:c`, each field a decimal, the last one units; nil past Int64.
@@ -28,7 +41,7 @@ struct ConfigInteger: Decodable, ScalarConstructible {
         var digits = Substring(text)
         let negative = digits.first == "-"
         if negative || digits.first == "+" { digits = digits.dropFirst() }
-        // Yams takes a leading 0 for a radix prefix (0x, 0o, 0b, octal), which base 60 never passes.
+        // A leading 0 is a radix prefix (0x, 0o, 0b, octal), which base 60 never passes.
         guard !digits.hasPrefix("0") else { return nil }
         var value: Int64 = 0
         for field in digits.split(separator: ":", omittingEmptySubsequences: false) {
@@ -43,10 +56,10 @@ struct ConfigInteger: Decodable, ScalarConstructible {
         return overflow ? nil : negated
     }
 
-    /// Only decoders other than Yams' come here (Yams constructs a ScalarConstructible itself).
+    /// Only decoders other than DocumentDecoder come here (it reads a ScalarReadable itself).
     init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let parsed = ConfigInteger.construct(from: Node.Scalar(text)) else {
+        guard let parsed = ConfigInteger.construct(from: YAMLScalar(text)) else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "expected an integer"))
         }
         self = parsed

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
-import Yams
+import YAML
 @testable import Configuration
 
 /// Whatever a configuration file holds, the loader returns a configuration within its bounds
@@ -44,13 +44,13 @@ import Yams
 
     static let seedTrees: [YAMLTree] = seedTexts.map { text in
         // The fixtures are valid YAML mappings; a failure here is the test's own.
-        (try? Yams.compose(yaml: text)).flatMap { $0 }.map(YAMLTree.init) ?? .raw(text)
+        (try? YAMLParser.parse(text)).flatMap { $0 }.map(YAMLTree.init) ?? .raw(text)
     }
 
     @Test func theSeedsLoad() throws {
         for text in ConfigurationFuzzTests.seedTexts {
             _ = try ConfigurationLoader.load(yaml: text)
-            _ = try ConfigurationLoader.load(yaml: String(describing: YAMLTree(try #require(try Yams.compose(yaml: text)))))
+            _ = try ConfigurationLoader.load(yaml: String(describing: YAMLTree(try #require(try YAMLParser.parse(text)))))
         }
     }
 

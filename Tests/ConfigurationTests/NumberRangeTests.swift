@@ -29,7 +29,7 @@ import Testing
         #expect(found.first?.hasPrefix("virtual_services[0].drain_timeout: ") == true)
     }
 
-    /// YAML 1.1 reads `1:30` as 90 (base 60). Yams' own reading trapped once a base-60 number
+    /// YAML 1.1 reads `1:30` as 90 (base 60). The loader before ours trapped once a base-60 number
     /// passed Int64 (twelve fields: sixty to the eleventh), in any integer field.
     @Test func aBaseSixtyNumberPastInt64IsNamed() {
         let huge = "1:1:1:1:1:1:1:1:1:1:1:1"
@@ -52,7 +52,7 @@ import Testing
         let service = try ConfigurationLoader.load(yaml: minimal + "\n    rise: 1:30\n    weights:\n      node2: 1_0:0").virtualServices[0]
         #expect(service.policy.rise == 90)
         #expect(service.policy.weights == ["node2": 600])
-        // Eleven fields fit (sixty to the tenth); Yams trapped on them too.
+        // Eleven fields fit (sixty to the tenth); the loader before ours trapped on them too.
         #expect(problems(minimal + "\n    default_weight: 1:0:0:0:0:0:0:0:0:0:0") == [
             "virtual_services[0].default_weight: weight must be between 0 and 2147483647, got 604661760000000000",
         ])

@@ -1,5 +1,5 @@
 import TestSupport
-import Yams
+import YAML
 
 /// A YAML document as the fuzz tests mutate it: mappings keep duplicate and non-scalar keys,
 /// and `raw` text is written out as it is (tags, anchors, aliases, broken syntax).
@@ -11,21 +11,19 @@ indirect enum YAMLTree: Sendable, CustomStringConvertible {
     case map([(key: YAMLTree, value: YAMLTree)], flow: Bool)
     case raw(String)
 
-    init(_ node: Node) {
-        switch node {
+    init(_ node: YAMLNode) {
+        switch node.content {
         case .scalar(let scalar):
             let style: Style = switch scalar.style {
             case .singleQuoted: .singleQuoted
             case .doubleQuoted, .literal, .folded: .doubleQuoted
-            default: .plain
+            case .plain: .plain
             }
-            self = .scalar(scalar.string, style)
-        case .sequence(let sequence):
-            self = .list(sequence.map(YAMLTree.init), flow: sequence.style == .flow)
-        case .mapping(let mapping):
-            self = .map(mapping.map { (key: YAMLTree($0.key), value: YAMLTree($0.value)) }, flow: mapping.style == .flow)
-        case .alias(let alias):
-            self = .raw("*\(alias.anchor.rawValue)")
+            self = .scalar(scalar.text, style)
+        case .sequence(let items, let style):
+            self = .list(items.map(YAMLTree.init), flow: style == .flow)
+        case .mapping(let pairs, let style):
+            self = .map(pairs.map { (key: YAMLTree($0.key), value: YAMLTree($0.value)) }, flow: style == .flow)
         }
     }
 
