@@ -12,23 +12,37 @@ final class ComposedDocument: @unchecked Sendable {
         self.root = root
     }
 
+    /// Each mapping's values by name (merged keys first, the last of a name winning, as the
+    /// decoder reads them), built once per mapping on first use: error reporting walks a path
+    /// per problem, and a linear search per step would make thousands of problems quadratic.
+    private var indexes: [[String]: [String: YAMLNode]] = [:]
+
     /// The node at a decoder's coding path (sequence items by index, mapping values by key,
-    /// as written: keys merged in with `<<` are not followed).
+    /// keys merged in with `<<` followed as the decoder follows them).
     func node(at path: [any CodingKey]) -> YAMLNode? {
         var node = root
+        var walked: [String] = []
         for key in path {
             switch node.content {
             case .sequence(let sequence, _):
                 guard let index = key.intValue, sequence.indices.contains(index) else { return nil }
                 node = sequence[index]
-            case .mapping:
-                guard let value = node[key.stringValue] else { return nil }
+            case .mapping(let pairs, _):
+                guard let value = index(of: pairs, at: walked)[key.stringValue] else { return nil }
                 node = value
             case .scalar:
                 return nil
             }
+            walked.append(key.stringValue)
         }
         return node
+    }
+
+    private func index(of pairs: [YAMLPair], at path: [String]) -> [String: YAMLNode] {
+        if let known = indexes[path] { return known }
+        let built = MergeKeys.index(pairs)
+        indexes[path] = built
+        return built
     }
 
     /// What a node is, in the words of the configuration's messages.

@@ -10,7 +10,7 @@ public struct ConfigurationProblem: Hashable, Sendable, CustomStringConvertible 
 
     /// As check-config prints it. Paths and messages may quote the file's text, so its hidden
     /// characters (a NUL, a bidi override) are shown as code points; a message keeps its line
-    /// breaks (YAML syntax errors show the line with a caret under it).
+    /// breaks (a YAML syntax error names what was being read on a line of its own).
     public var description: String {
         let message = message.showingHiddenCharacters(except: ["\n"])
         return path.isEmpty ? message : "\(path.showingHiddenCharacters()): \(message)"

@@ -51,10 +51,26 @@ struct DocumentDecoder: Decoder {
 extension DocumentDecoder: SingleValueDecodingContainer {
     func decodeNil() -> Bool { node.scalar?.isNull == true }
 
+    /// Standard numbers are read as the configuration's own (their `init(from:)` would ask this
+    /// container for themselves again, for ever); anything else decodes itself.
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
-        guard let reading = T.self as? any ScalarReadable.Type else { return try T(from: self) }
-        guard let value = reading.read(try scalar()) as? T else { throw mismatch(T.self) }
+        if let reading = T.self as? any ScalarReadable.Type {
+            guard let value = reading.read(try scalar()) as? T else { throw mismatch(T.self) }
+            return value
+        }
+        if let integer = T.self as? any FixedWidthInteger.Type, let value = try self.integer(integer) as? T { return value }
+        if let real = T.self as? any BinaryFloatingPoint.Type, let value = try self.real(real) as? T { return value }
+        return try T(from: self)
+    }
+
+    private func integer<I: FixedWidthInteger>(_ type: I.Type) throws -> I {
+        guard let number = ConfigInteger.read(try scalar()), let value = I(exactly: number.value) else { throw mismatch(I.self) }
         return value
+    }
+
+    private func real<F: BinaryFloatingPoint>(_ type: F.Type) throws -> F {
+        guard let number = Double.read(try scalar()) else { throw mismatch(F.self) }
+        return F(number)
     }
 }
 
@@ -69,11 +85,7 @@ struct DocumentKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     init(decoder: DocumentDecoder, pairs: [YAMLPair]) {
         self.decoder = decoder
         self.pairs = MergeKeys.flatten(pairs)
-        var index: [String: YAMLNode] = [:]
-        for pair in self.pairs {
-            if let key = pair.key.scalar, key.reads(as: key.text) { index[key.text] = pair.value }
-        }
-        self.index = index
+        index = MergeKeys.index(pairs)
     }
 
     var codingPath: [any CodingKey] { decoder.codingPath }
@@ -119,7 +131,16 @@ struct DocumentUnkeyedContainer: UnkeyedDecodingContainer {
     var count: Int? { items.count }
     var isAtEnd: Bool { currentIndex >= items.count }
 
-    mutating func decodeNil() throws -> Bool { try next(Bool.self) { $0.decodeNil() } }
+    /// Moves past the item only when it is null, as the protocol says.
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else {
+            throw DecodingError.valueNotFound(Never.self, .init(codingPath: codingPath + [AnyCodingKey(intValue: currentIndex)],
+                                                               debugDescription: "Unkeyed container is at end."))
+        }
+        guard items[currentIndex].scalar?.isNull == true else { return false }
+        currentIndex += 1
+        return true
+    }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next(T.self) { try $0.decode(type) } }
 

@@ -29,6 +29,16 @@ enum MergeKeys {
         return merged + own
     }
 
+    /// The values by name of a mapping as the decoder reads it: merged keys first, the last of
+    /// a name winning.
+    static func index(_ pairs: [YAMLPair]) -> [String: YAMLNode] {
+        var index: [String: YAMLNode] = [:]
+        for pair in flatten(pairs) {
+            if let key = pair.key.scalar, key.reads(as: key.text) { index[key.text] = pair.value }
+        }
+        return index
+    }
+
     private static func isMerge(_ pair: YAMLPair) -> Bool {
         pair.key.scalar?.resolvedTag == YAMLTag.merge
     }

@@ -83,6 +83,10 @@ struct TreeBuilder {
             return
         }
         if open[last].isMapping && open[last].items.count % 2 == 0 {
+            if node.scalar == nil && !limits.allowsCollectionKeys {
+                throw YAMLError(.collectionKey, "found a \(node.sequence != nil ? "list" : "mapping") as a key (a key must be a single value)",
+                                at: node.mark, line: source.line(node.mark.line), context: ("in the mapping", open[last].mark))
+            }
             guard open[last].keys.insert(KeyIdentity(node)).inserted else {
                 let name = node.scalar.map { "'\($0.text)'" } ?? "a \(node.sequence != nil ? "list" : "mapping")"
                 throw YAMLError(.duplicateKey, "found duplicate key \(name)", at: node.mark, line: source.line(node.mark.line),

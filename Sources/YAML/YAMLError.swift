@@ -13,6 +13,8 @@ public struct YAMLError: Error, Hashable, Sendable, CustomStringConvertible {
         case alias
         /// The same key twice in one mapping.
         case duplicateKey
+        /// A list or mapping as a key, unless YAMLLimits allows it.
+        case collectionKey
         /// A second document (`---`) where one is expected.
         case multipleDocuments
         /// Past YAMLLimits.
@@ -27,7 +29,8 @@ public struct YAMLError: Error, Hashable, Sendable, CustomStringConvertible {
         contextText.flatMap { text in contextMark.map { (text, $0) } }
     }
     public var mark: YAMLMark
-    /// The line at `mark`, for the snippet under the message.
+    /// The line at `mark`. Never part of `description`: a configuration line may hold a
+    /// password (a conninfo), and messages reach the journal and Pacemaker's status.
     public var line: String
 
     private var contextText: String?
@@ -49,15 +52,14 @@ public struct YAMLError: Error, Hashable, Sendable, CustomStringConvertible {
         case .reader: return "reader"
         case .scanner: return "scanner"
         case .parser: return "parser"
-        case .anchor, .alias, .duplicateKey, .multipleDocuments, .tooDeep, .tooLarge: return "composer"
+        case .anchor, .alias, .duplicateKey, .collectionKey, .multipleDocuments, .tooDeep, .tooLarge: return "composer"
         }
     }
 
-    /// `2:1: error: parser: while parsing … in line 1, column 9\nproblem:` then the line with
-    /// a caret under the place: the layout of the messages of the Swift binding pglvsd used before.
+    /// `2:1: error: parser: while parsing … in line 1, column 9\nproblem`: where and what, never
+    /// the text itself (see `line`).
     public var description: String {
         let context = self.context.map { "\($0.text) in line \($0.mark.line), column \($0.mark.column)\n" } ?? ""
-        let caretOffset = line.unicodeScalars.prefix(max(0, mark.column - 1)).reduce(0) { $0 + $1.utf16.count }
-        return "\(mark): error: \(stage): \(context)\(problem):\n\(line)\n" + String(repeating: " ", count: caretOffset) + "^"
+        return "\(mark): error: \(stage): \(context)\(problem)"
     }
 }

@@ -4,10 +4,14 @@
 public struct YAMLLimits: Hashable, Sendable {
     public var maximumDepth: Int
     public var maximumNodes: Int
+    /// A list or mapping as a key (`? [a, b]`): comparing such keys for duplicates costs their
+    /// size at every level they nest in, and no configuration needs them.
+    public var allowsCollectionKeys: Bool
 
-    public init(maximumDepth: Int = 100, maximumNodes: Int = 1_000_000) {
+    public init(maximumDepth: Int = 100, maximumNodes: Int = 1_000_000, allowsCollectionKeys: Bool = false) {
         self.maximumDepth = maximumDepth
         self.maximumNodes = maximumNodes
+        self.allowsCollectionKeys = allowsCollectionKeys
     }
 }
 

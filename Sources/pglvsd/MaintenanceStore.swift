@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PoolCore
 
@@ -93,7 +96,7 @@ struct MaintenanceStore {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o755])
         } catch {
-            throw Failure(reason: "cannot create \(directory): \(error.localizedDescription)")
+            throw Failure(reason: "cannot create \(directory): \(error)")
         }
     }
 

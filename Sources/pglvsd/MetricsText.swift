@@ -53,8 +53,18 @@ struct MetricsSnapshot {
         "pool=\"\(escape(pool.name))\",virtual_service=\"\(escape(pool.service))\""
     }
 
+    /// A label value as the text format wants it: backslash, quote and line feed escaped.
     private func escape(_ value: String) -> String {
-        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n")
+        var escaped = String.UnicodeScalarView()
+        // By scalar: "\r\n" is one Character, and its line feed must be escaped too.
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped.append(contentsOf: "\\\\".unicodeScalars)
+            case "\"": escaped.append(contentsOf: "\\\"".unicodeScalars)
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return String(escaped)
     }
 }

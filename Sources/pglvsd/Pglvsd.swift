@@ -10,6 +10,6 @@ struct Pglvsd: ParsableCommand {
             decides the read pool with the seed lvsdr agent's weights, and programs the kernel's IPVS \
             table over generic netlink.
             """,
-        version: "0.2.3",
+        version: "0.2.4",
         subcommands: [Run.self, Once.self, CheckConfig.self, Status.self, Drain.self, Undrain.self, IPVSCommand.self])
 }

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PoolCore
 import Postgres
 import Systemd
@@ -76,7 +79,7 @@ extension ReconcileLoop {
                 announcedReady = true
                 states.append(.ready)
                 if undecided.isEmpty {
-                    logger.info("ready after \(String(format: "%.2f", now)) s, every pool decided: \(status)")
+                    logger.info("ready after \(Decimal.fixed(now, places: 2)) s, every pool decided: \(status)")
                 } else {
                     logger.warning("ready after the start-up wait of \(Int(startupWaitSeconds)) s, undecided: \(undecided.joined(separator: ", ")): \(status)")
                 }

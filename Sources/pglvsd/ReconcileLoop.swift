@@ -1,6 +1,9 @@
 import Configuration
 import Dispatch
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPVS
 import LVSModel
 import Logging

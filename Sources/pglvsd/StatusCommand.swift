@@ -1,6 +1,9 @@
 import ArgumentParser
 import Configuration
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPVS
 
 struct Status: ParsableCommand {
@@ -52,7 +55,7 @@ struct Status: ParsableCommand {
     }
 
     private func render(_ report: StatusReport, age: TimeInterval) -> String {
-        var lines = ["pglvsd pid \(report.pid), \(report.ready ? "ready" : "starting"), updated \(String(format: "%.1f", age)) s ago",
+        var lines = ["pglvsd pid \(report.pid), \(report.ready ? "ready" : "starting"), updated \(Decimal.fixed(age, places: 1)) s ago",
                      "writer: \(report.writer.conninfo) — " + (report.writer.reachable
                         ? "reachable\(report.writer.address.map { " at \($0)" } ?? "")"
                         : "UNREACHABLE (fail-static): \(report.writer.problem ?? "")")]

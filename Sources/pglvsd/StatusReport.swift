@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import PoolCore
 
 /// What the running daemon publishes in its runtime directory after each cycle, for
@@ -51,7 +54,7 @@ struct StatusReport: Codable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // Readable by any operator (no secret in it: the conninfo is redacted).
         try PublishedFile.write(Array(encoder.encode(self)), to: path)

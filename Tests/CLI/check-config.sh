@@ -31,6 +31,18 @@ check "rejects a negative weight" 2 "virtual_services[0].weights.node2: weight o
 check "rejects a malformed conninfo" 2 'writer.conninfo: invalid conninfo' \
   "${example/conninfo: \"host=/conninfo: \"host=x = }"
 check "rejects malformed YAML" 2 "malformed YAML" "writer: ["
+# A syntax error or a duplicate key on a conninfo line names its place, never the line (the
+# password in it would reach the journal, and Pacemaker's status through the lvsdr agent).
+for broken in 'conninfo: "host=a password=S3cretPassw0rd\q"' 'conninfo: "host=a password=S3cretPassw0rd" x"' \
+              $'conninfo: "password=S3cretPassw0rd"\n  conninfo: "password=S3cretPassw0rd"'; do
+  printf 'writer:\n  %s\n' "$broken" > "$work/config.yaml"
+  output=$("$pglvsd" check-config -c "$work/config.yaml" 2>&1); status=$?
+  if [ "$status" -eq 2 ] && grep -q "malformed YAML: [23]:" <<<"$output" && ! grep -q S3cretPassw0rd <<<"$output"; then
+    echo "PASS: check-config names a YAML error on a password's line without quoting it (exit 2): ${output%%$'\n'*}"; passed=$((passed + 1))
+  else
+    echo "FAIL: check-config on a YAML error in a conninfo: exit $status, output:"; echo "$output" | sed 's/^/    /'; failed=$((failed + 1))
+  fi
+done
 check "rejects an unreadable passfile" 2 "writer.conninfo: passfile /nonexistent/pgpass cannot be read: No such file or directory" \
   "${example/user=pglvsd\"/user=pglvsd passfile=/nonexistent/pgpass\"}"
 check "rejects duplicate real servers" 2 'virtual_services[0].real_servers: duplicate real server "node2"' "$example

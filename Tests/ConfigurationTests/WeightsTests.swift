@@ -42,7 +42,7 @@ import Testing
         ])
         #expect(problems(minimal + "\n    weights:") == ["virtual_services[0].weights: must not be empty"])
         #expect(problems(minimal + "\n    weights: {[a]: 1}") == [
-            "virtual_services[0].weights: a key must be a name, found a list",
+            "malformed YAML: 6:15: error: composer: in the mapping in line 6, column 14\nfound a list as a key (a key must be a single value)",
         ])
     }
 }

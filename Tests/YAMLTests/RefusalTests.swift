@@ -3,9 +3,9 @@ import YAML
 
 /// What the parser refuses, each with a YAMLError at its place, never a crash.
 @Suite struct RefusalTests {
-    func failure(_ text: String) -> YAMLError? {
+    func failure(_ text: String, limits: YAMLLimits = YAMLLimits()) -> YAMLError? {
         do {
-            _ = try YAMLParser.parse(text)
+            _ = try YAMLParser.parse(text, limits: limits)
             return nil
         } catch {
             return error
@@ -43,12 +43,22 @@ import YAML
         #expect(error?.kind == .duplicateKey)
         #expect(error?.mark == YAMLMark(line: 3, column: 1))
         #expect(error?.problem == "found duplicate key 'a'")
-        #expect(error?.description == "3:1: error: composer: in the mapping in line 1, column 1\nfound duplicate key 'a':\na: 3\n^")
+        #expect(error?.description == "3:1: error: composer: in the mapping in line 1, column 1\nfound duplicate key 'a'")
         // The same text with another tag is another key, as YAML compares them.
         #expect(failure("1: a\n\"1\": b") == nil)
         #expect(failure("a: 1\n\"a\": 2")?.kind == .duplicateKey)
-        #expect(failure("? [x]\n: 1\n? [x]\n: 2")?.kind == .duplicateKey)
+        #expect(failure("? [x]\n: 1\n? [x]\n: 2", limits: YAMLLimits(allowsCollectionKeys: true))?.kind == .duplicateKey)
         #expect(failure("outer: {a: 1}\ninner: {a: 2}") == nil)
+    }
+
+    /// A list or mapping as a key costs its size at every level it nests in: refused by default.
+    @Test func collectionKeysAreRefusedUnlessAllowed() {
+        let error = failure("a: 1\n? [x, y]\n: 2")
+        #expect(error?.kind == .collectionKey)
+        #expect(error?.mark == YAMLMark(line: 2, column: 3))
+        #expect(error?.problem == "found a list as a key (a key must be a single value)")
+        #expect(failure("{? {a: 1} : 2}")?.kind == .collectionKey)
+        #expect(failure("? [x]\n: 1", limits: YAMLLimits(allowsCollectionKeys: true)) == nil)
     }
 
     @Test func aSecondDocumentIsRefused() {
@@ -57,11 +67,22 @@ import YAML
         #expect(error?.mark == YAMLMark(line: 2, column: 1))
     }
 
-    @Test func syntaxErrorsSayWhereAndShowTheLine() {
+    @Test func syntaxErrorsSayWhereButNeverQuoteTheText() {
         let error = failure("writer: [\n")
         #expect(error?.kind == .parser)
         #expect(error?.description.hasPrefix("2:1: error: parser: while parsing a flow node in line 2, column 1\n") == true)
-        #expect(error?.description.hasSuffix(":\nwriter: [\n^") == true)
+        #expect(error?.description.contains("writer") == false)
+        #expect(error?.line == "writer: [")
+    }
+
+    /// The lines a mistake is on are often a conninfo's: none of it is in the message.
+    @Test(arguments: ["conninfo: \"host=a password=S3cret\\q\"", "conninfo: \"host=a password=S3cret\" x\"",
+                      "conninfo: host=a password=S3cret: x\n  y", "a: 1\na: password=S3cret",
+                      "{conninfo: password=S3cret, [: 1}", "conninfo: 'password=S3cret\u{1}'"])
+    func aMistakeOnASecretsLineNeverQuotesIt(text: String) {
+        let error = failure(text)
+        #expect(error != nil)
+        #expect(error.map { !"\($0)".contains("S3cret") } == true, "\(String(describing: error))")
     }
 
     @Test func anUnterminatedQuoteIsAScannerError() {
@@ -85,7 +106,7 @@ import YAML
         } catch {
             #expect(error.kind == .reader)
             #expect(error.mark == YAMLMark(line: 2, column: 5))
-            #expect(error.description.hasPrefix("2:5: error: reader: invalid leading UTF-8 octet:\nb: x"))
+            #expect(error.description == "2:5: error: reader: invalid leading UTF-8 octet")
         }
     }
 
