@@ -33,10 +33,13 @@ let package = Package(
         // Tier 3: the pure core and its configuration model.
         .target(name: "PoolCore", dependencies: ["LVSModel"]),
         .target(name: "Configuration", dependencies: ["PoolCore", "LVSModel", "YAML"]),
+        // The round's decision, pure: one observation and the policies in; pools, kernel
+        // operations and log lines out. No Dispatch, Foundation or C.
+        .target(name: "RoundCore", dependencies: ["PoolCore", "LVSModel"]),
 
         // Tier 4: the daemon.
         .executableTarget(name: "pglvsd", dependencies: [
-            "IPVS", "Postgres", "PoolCore", "Configuration", "LVSModel", "Systemd",
+            "IPVS", "Postgres", "PoolCore", "RoundCore", "Configuration", "LVSModel", "Systemd",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -55,12 +58,13 @@ let package = Package(
         // Runs inside the UML lab against a real IPVS kernel (and checks IPVS's absence elsewhere).
         .testTarget(name: "IPVSKernelTests", dependencies: ["IPVS", "LVSModel"]),
         .testTarget(name: "PoolCoreTests", dependencies: ["PoolCore", "LVSModel"]),
+        .testTarget(name: "RoundCoreTests", dependencies: ["RoundCore", "PoolCore", "LVSModel"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         // YAML: the fuzz tests mutate the shipped example's YAML tree.
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport", "YAML"]),
         // The daemon's own pieces: configuration reads, maintenance marks, and the loop's parts
         // against a recording IPVS table (kernel apply and drift, the reload diff).
-        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "TestSupport"]),
+        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "RoundCore", "TestSupport"]),
         // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]

@@ -2,6 +2,7 @@ import IPVS
 import LVSModel
 import Logging
 import PoolCore
+import RoundCore
 
 /// Keeps the kernel's IPVS connection timeouts as `ipvs.timeouts` asks, and knows them for the
 /// idle-session check. One GET_CONFIG is cheap but not free: they are read at start and reload

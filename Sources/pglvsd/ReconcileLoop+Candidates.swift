@@ -22,7 +22,7 @@ extension ReconcileLoop {
 
     /// Each service's candidates: the writer's rows and the static list, names resolved — all
     /// of the round's at once, the lookups waited for no longer than the probe timeout.
-    func plans(for report: WriterReport?) -> [CandidatePlan] {
+    func plans(for report: WriterReport?) -> [ServiceCandidates] {
         var names = Set<AddressResolver.Name>()
         for service in configuration.virtualServices {
             let family = service.service.key.family
@@ -45,7 +45,7 @@ extension ReconcileLoop {
     }
 
     /// Where the candidates are probed.
-    func endpoints(of plans: [CandidatePlan]) -> Set<SocketEndpoint> {
+    func endpoints(of plans: [ServiceCandidates]) -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for plan in plans {
             // An address no real server may have is refused by the pool, never probed: a probe

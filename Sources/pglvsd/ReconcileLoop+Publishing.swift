@@ -4,6 +4,7 @@ import Glibc
 #endif
 import PoolCore
 import Postgres
+import RoundCore
 import Systemd
 
 /// What the daemon tells the outside after each decision: the node_exporter metrics file, the
@@ -21,7 +22,7 @@ extension ReconcileLoop {
     private func publishMetrics(lastCycleSeconds: Double) {
         guard let path = configuration.metricsFile else { return }
         let snapshot = MetricsSnapshot(
-            writerUp: writerHealth.isUp,
+            writerUp: decider.writerHealth.isUp,
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
             },
@@ -35,7 +36,7 @@ extension ReconcileLoop {
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
             writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
-                          reachable: writerHealth.isUp, problem: writerHealth.problem.text, address: writerHealth.address),
+                          reachable: decider.writerHealth.isUp, problem: decider.writerHealth.problem.text, address: decider.writerHealth.address),
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map {
                     StatusReport.pool(name: service.name, service: "\(service.service.key)", result: $0,
@@ -104,8 +105,8 @@ extension ReconcileLoop {
             let serving = members.filter { $0.weight > 0 }.count
             return "\(service.name) \(serving)/\(members.count) serving"
         }
-        let writer = writerHealth.isUp ? "reachable" : !writerHealth.problem.isStanding ? "not answered yet" : "unreachable (fail-static)"
+        let writer = decider.writerHealth.isUp ? "reachable" : !decider.writerHealth.problem.isStanding ? "not answered yet" : "unreachable (fail-static)"
         return pools.joined(separator: ", ") + "; writer " + writer
-            + (!maintenanceProblem.isStanding ? "" : "; maintenance marks unreadable (no server joins)")
+            + (!decider.maintenanceProblem.isStanding ? "" : "; maintenance marks unreadable (no server joins)")
     }
 }

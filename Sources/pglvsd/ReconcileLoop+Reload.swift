@@ -58,10 +58,8 @@ extension ReconcileLoop {
         cascadeEndpoints = []
         if change.movesMaintenanceMarks { maintenance = MaintenanceStore(stateDirectory: loaded.stateDirectory) }
         for service in change.droppedServices {
-            trackers[service.name] = nil
+            decider.forget(service.name)
             poolKeeper.forget(service.name)
-            summaries[service.name] = nil
-            poolWarnings[service.name] = nil
             idleSessionWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }

@@ -29,11 +29,11 @@ extension ReconcileLoop {
         /// as they answer, with the writer's last answer, rather than after the writer's.
         var urgent = false
         /// Each service's candidates from this round's writer report, resolved once.
-        var plans: [CandidatePlan]?
+        var plans: [ServiceCandidates]?
     }
 
     /// One service's candidates: the writer's rows and the static list, with their addresses.
-    typealias CandidatePlan = (service: VirtualServiceConfiguration, rows: [ReplicaObservation],
+    typealias ServiceCandidates = (service: VirtualServiceConfiguration, rows: [ReplicaObservation],
                                        statics: [StaticCandidate])
 
     func startRound(urgent: Bool = false) {
@@ -133,8 +133,7 @@ extension ReconcileLoop {
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil
-        decide(writerOutcome: current.writerOutcome ?? staleWriterOutcome(), freshWriter: current.writerOutcome != nil,
-               plans: current.plans, probes: current.probes, statuses: current.statuses, started: current.started)
+        decide(freshWriter: current.writerOutcome, plans: current.plans, probes: current.probes, statuses: current.statuses, started: current.started)
         prober.keep(only: current.probed.union(trackedEndpoints()))
         if let afterDecision {
             self.afterDecision = nil
@@ -158,17 +157,6 @@ extension ReconcileLoop {
     func patience(for round: Round?) -> Int {
         guard afterDecision == nil, latestWriter != nil else { return configuration.writer.timeout.milliseconds }
         return round?.urgent == true ? 0 : configuration.probeTimeout.milliseconds
-    }
-
-    /// The writer did not answer within the probe timeout: its last answer serves while it is
-    /// recent; after that the pools run fail-static. Nil while its first answer is on its way.
-    func staleWriterOutcome() -> Result<WriterReport, PostgresError>? {
-        guard let latestWriter else { return nil }
-        let age = now - latestWriter.at
-        if age <= Double(configuration.pollInterval.milliseconds + configuration.writer.timeout.milliseconds) / 1000 {
-            return latestWriter.outcome
-        }
-        return .failure(PostgresError(code: .timedOut, message: "no answer from the writer for \(Int(age)) s"))
     }
 
     func isSettling() -> Bool {

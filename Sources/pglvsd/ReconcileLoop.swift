@@ -9,15 +9,17 @@ import LVSModel
 import Logging
 import PoolCore
 import Postgres
+import RoundCore
 import Systemd
 
-/// The daemon's loop: every poll interval, ask the writer and the replicas, let each pool's
-/// tracker decide, and bring the kernel's table to it. All state lives on one serial queue.
+/// The daemon's loop, the driver: every poll interval, ask the writer and the replicas, hand
+/// what the round saw to the pure `RoundDecider` (RoundCore), apply its kernel steps and log
+/// its lines. All state lives on one serial queue.
 ///
-/// Its jobs are one file each: the round (`+Round`), the candidates (`+Candidates`), the
-/// decision (`+Decision`), what it publishes (`+Publishing`), reload and stop (`+Reload`),
-/// settings it warns about (`+Checks`); the kernel's table is kept by `IPVSPoolKeeper`, the
-/// writer's health by `WriterHealth`, and a reload's diff is a `ConfigurationChange`.
+/// Its jobs are one file each: the round (`+Round`), the candidates (`+Candidates`,
+/// `+Cascade`), gathering and applying the decision (`+Decision`), what it publishes
+/// (`+Publishing`), reload and stop (`+Reload`), settings it warns about (`+Checks`); the
+/// kernel steps go through `IPVSPoolKeeper`, and a reload's diff is a `ConfigurationChange`.
 final class ReconcileLoop: @unchecked Sendable {
     var configuration: DaemonConfiguration
     let logger: Logger
@@ -53,19 +55,17 @@ final class ReconcileLoop: @unchecked Sendable {
     var table: any IPVSTable { poolKeeper.table }
     let started = ContinuousClock.now
     var timer: DispatchSourceTimer?
-    var writerHealth = WriterHealth()
-    var trackers: [String: PoolTracker] = [:]
-    /// Per virtual service, the reason each observed server was last left out for.
-    var lastExclusions: [String: [String: ExclusionReason]] = [:]
-    var maintenanceProblem = RecurringProblem()
+    /// Decides each round from what it observed, and remembers what deciding needs (the
+    /// pools' trackers, the writer's health, what was last said).
+    var decider = RoundDecider()
+    var trackers: [String: PoolTracker] { decider.trackers }
     /// READY=1 goes out after the first cycle that reconciled every service with every pool
     /// decided (see `startupWaitSeconds`).
     var announcedReady = false
     var lastStatus = ""
     /// Each service's pool after the last cycle, for STATUS and `pglvsd status`.
-    var summaries: [String: CycleResult] = [:]
-    /// Per service, the pool warnings and the idle-session warnings standing now.
-    var poolWarnings: [String: StandingProblems] = [:]
+    var summaries: [String: CycleResult] { decider.results }
+    /// Per service, the idle-session warnings standing now.
     var idleSessionWarnings: [String: StandingProblems] = [:]
     /// Each probed server's keepalive timing, kept while its probe reconnects.
     var knownKeepalives: [SocketEndpoint: ServerKeepalive] = [:]

@@ -3,6 +3,7 @@ import IPVS
 import LVSModel
 import Logging
 import PoolCore
+import RoundCore
 
 /// Keeps the kernel's connection synchronisation daemons as `ipvs.sync_daemon` asks (a
 /// director pair whose standby carries sessions on). Read at start and reload and at most every

@@ -1,4 +1,3 @@
-import Logging
 import PoolCore
 
 /// At most `limit` lines of one kind per round, then one line that counts the rest. A table of
@@ -6,33 +5,39 @@ import PoolCore
 /// drift) must neither flood the journal, which drops past its rate limit, nor hold the loop:
 /// in the lab, 2,333 drains logged one by one held it 7 s, the probes timed out and two healthy
 /// replicas were taken for failed.
-struct LogBurstLimit {
-    let limit: Int
+public struct LogBurstLimit: Hashable, Sendable {
+    public let limit: Int
     private var logged: [String: Int] = [:]
-    private var held: [(kind: String, count: Int, first: String)] = []
+    private var held: [HeldBurst] = []
 
-    init(limit: Int = 20) {
+    private struct HeldBurst: Hashable, Sendable {
+        var kind: String
+        var count: Int
+        var first: String
+    }
+
+    public init(limit: Int = 20) {
         self.limit = limit
     }
 
     /// Whether a line of this kind may still be logged this round; counts it either way.
-    mutating func admits(_ kind: String, _ line: @autoclosure () -> String) -> Bool {
+    public mutating func admits(_ kind: String, _ line: @autoclosure () -> String) -> Bool {
         let count = logged[kind, default: 0] + 1
         logged[kind] = count
         if count <= limit { return true }
         if let index = held.firstIndex(where: { $0.kind == kind }) {
             held[index].count += 1
         } else {
-            held.append((kind, 1, line()))
+            held.append(HeldBurst(kind: kind, count: 1, first: line()))
         }
         return false
     }
 
     /// One line per kind that went over the limit this round.
-    func summarize(_ logger: Logger) {
-        for burst in held {
-            logger.notice("\(burst.count) more \(burst.kind) this round, not logged one by one (the first of them: \(burst.first))",
-                          metadata: ["suppressed": "\(burst.count)"])
+    public func summary() -> [RoundEvent] {
+        held.map { burst in
+            RoundEvent(.notice, "\(burst.count) more \(burst.kind) this round, not logged one by one (the first of them: \(burst.first))",
+                       metadata: ["suppressed": "\(burst.count)"])
         }
     }
 }
