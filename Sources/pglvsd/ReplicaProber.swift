@@ -22,6 +22,10 @@ final class ReplicaProber: @unchecked Sendable {
     private let watchIdle: Bool
     /// The longest pause between reconnect attempts to a server that keeps failing.
     private let maximumBackoff: Double
+    /// How many connections may be in setup at once. Each setup forks a backend and runs TLS
+    /// and SCRAM: hundreds started together on a loaded host all miss their deadline, are
+    /// dropped and start again together, round after round, and none ever connects.
+    private let maximumConnecting: Int
     /// Called (on the queue) when something arrives on an idle probe connection: its server is
     /// going away.
     var onStirred: (@Sendable (SocketEndpoint, _ farewell: String?) -> Void)?
@@ -63,7 +67,8 @@ final class ReplicaProber: @unchecked Sendable {
     ///   - timeoutMilliseconds: the observation deadline (probe_timeout).
     ///   - queue: the loop's serial queue; completions and socket events arrive on it.
     init(conninfo: String, password: String?, timeoutMilliseconds: Int, watchIdle: Bool, maximumBackoffSeconds: Double,
-         queue: DispatchQueue, logger: Logger) {
+         maximumConnecting: Int = 8, queue: DispatchQueue, logger: Logger) {
+        self.maximumConnecting = maximumConnecting
         self.conninfo = conninfo
         self.password = password
         self.observationTimeout = timeoutMilliseconds
@@ -74,6 +79,11 @@ final class ReplicaProber: @unchecked Sendable {
         self.maximumBackoff = maximumBackoffSeconds
         self.queue = queue
         self.logger = logger
+    }
+
+    /// Connections in setup now (a request running on a connection not yet made).
+    var connecting: Int {
+        links.values.filter { $0.channel.isBusy && !$0.channel.isConnected }.count
     }
 
     /// Closes every connection (the prober is being replaced or the daemon stops). A round
@@ -105,13 +115,24 @@ final class ReplicaProber: @unchecked Sendable {
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
         let batch = Batch(expected: endpoints.count, completion: completion)
         if endpoints.isEmpty { return queue.async { batch.finish() } }
-        for endpoint in endpoints {
+        var setups = connecting
+        for endpoint in endpoints.sorted() {
             var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
             if !link.channel.isBusy {
                 if !link.channel.isConnected, now < link.retryAt, let failure = link.lastFailure {
                     links[endpoint] = link
                     queue.async { batch.add(endpoint, failure) }
                     continue
+                }
+                if !link.channel.isConnected {
+                    // Its turn comes in a later round; until then it has told nothing new.
+                    guard setups < maximumConnecting else {
+                        links[endpoint] = link
+                        let waiting = link.lastFailure ?? .connecting
+                        queue.async { batch.add(endpoint, waiting) }
+                        continue
+                    }
+                    setups += 1
                 }
                 link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
                     self?.settle(endpoint, outcome, now: now)

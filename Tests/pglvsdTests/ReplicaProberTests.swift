@@ -31,4 +31,38 @@ import TestSupport
         #expect(answered.wait(timeout: .now() + 5) == .success, "the round waiting for the closed prober was never answered")
         #expect(queue.sync { answers[endpoint] } == .connecting)
     }
+
+    /// At most `maximumConnecting` setups run at once; the others answer "connecting" at once and
+    /// wait for a later round (hundreds at once on a loaded host never connected at all).
+    @Test func connectionSetupsWaitTheirTurn() throws {
+        let listeners = try (0..<12).map { _ in try SilentListenerBox() }
+        let endpoints = Set(try listeners.map { SocketEndpoint(address: try #require(IPAddress("127.0.0.1")), port: $0.listener.port) })
+        let queue = DispatchQueue(label: "test.prober.setups")
+        let answered = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var answers: [SocketEndpoint: ReplicaProbe] = [:]
+        nonisolated(unsafe) var inSetup = 0
+        nonisolated(unsafe) var prober: ReplicaProber?
+        queue.sync {
+            let made = ReplicaProber(conninfo: "dbname=postgres user=pglvsd connect_timeout=30", password: nil,
+                                     timeoutMilliseconds: 300, watchIdle: true, maximumBackoffSeconds: 1,
+                                     maximumConnecting: 8, queue: queue, logger: Logger(label: "test"))
+            made.probe(endpoints, now: 0) { result in
+                answers = result
+                answered.signal()
+            }
+            inSetup = made.connecting
+            prober = made
+        }
+        #expect(inSetup == 8)
+        #expect(answered.wait(timeout: .now() + 5) == .success)
+        #expect(queue.sync { answers.count } == 12)
+        #expect(queue.sync { answers.values.allSatisfy { $0 == .connecting } })
+        queue.sync { prober?.close() }
+    }
+}
+
+/// SilentListener is ~Copyable; an array of them needs a box.
+final class SilentListenerBox {
+    let listener: SilentListener
+    init() throws { listener = try SilentListener() }
 }
