@@ -9,6 +9,8 @@
 #   Benchmarks/scale/run.sh                      N = 3 30 300, S = 1 8 (as root; ~15 minutes)
 #   SCALE_SIZES="3 30" Benchmarks/scale/run.sh   a smaller run
 #   SCALE_SERVICES="1" SCALE_CYCLES=60 ...       other service counts, a longer sample
+#   SCALE_PROBE_TLS=1 ...                        probes over TLS with SCRAM, as the writer's
+#                                                connection (under UML the pools fill only at small N)
 #
 # Builds and lab boots take /tmp/pglvsd-heavy.lock (flock), as everything heavy on a shared
 # machine does; a run may wait for it.
@@ -24,6 +26,7 @@ cat > "$out/scale.env" <<ENV
 SCALE_SIZES="${SCALE_SIZES:-3 30 300}"
 SCALE_SERVICES="${SCALE_SERVICES:-1 8}"
 SCALE_CYCLES=${SCALE_CYCLES:-40}
+SCALE_PROBE_TLS=${SCALE_PROBE_TLS:-0}
 ENV
 started=$(date +%s)
 PGLVSD=.build/release/pglvsd LAB_OUT=$out flock -o "$lock" Tests/Lab/lab.sh scale >"$out/console.log" 2>&1 || {
