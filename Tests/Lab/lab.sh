@@ -14,6 +14,8 @@
 #                           the package's agents (LAB_PACEMAKER_UNTIL=N stops after scenario N)
 #   Tests/Lab/lab.sh demo   the cluster with pglvsd following it, printing the IPVS table
 #   Tests/Lab/lab.sh bench  the IPVS benchmark (run through Benchmarks/ipvs/run.sh)
+#   Tests/Lab/lab.sh scale  pglvsd's cost for N = 3, 30, 300 servers and S = 1, 8 services (run
+#                           through Benchmarks/scale/run.sh; LAB_MEM 4G by default)
 #
 # Environment: PGLVSD (the binary, default .build/debug/pglvsd), LAB_OUT (where results and
 # logs land on the host, default a fresh /tmp directory), LAB_MEM (guest memory, default 2G),
@@ -22,14 +24,16 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-scenario=${1:?usage: lab.sh test|chaos|keepalive|sync|seed|systemd|pacemaker|demo|bench}
-[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, chaos, keepalive, sync, seed, systemd, pacemaker, demo or bench)" >&2; exit 2; }
+scenario=${1:?usage: lab.sh test|chaos|keepalive|sync|seed|systemd|pacemaker|demo|bench|scale}
+[ -f "$here/guest/scenario-$scenario.sh" ] || { echo "lab.sh: unknown scenario '$scenario' (test, chaos, keepalive, sync, seed, systemd, pacemaker, demo, bench or scale)" >&2; exit 2; }
 # Scenarios that install the package: under real systemd as PID 1, or in a throw-away root.
 boot=plain
 case $scenario in
   systemd) boot=systemd ;;
   # Three cluster nodes with PostgreSQL, Corosync and Pacemaker need more memory and time.
   pacemaker) boot=overlay; : "${LAB_MEM:=3G}" "${LAB_TIMEOUT:=3000}" ;;
+  # 300 probe connections: as many PostgreSQL backends on the two standbys.
+  scale) : "${LAB_MEM:=4G}" "${LAB_TIMEOUT:=2400}" ;;
 esac
 if [ "$boot" != plain ]; then
   deb=${PGLVSD_DEB:-$(ls -t "$root"/dist/pglvsd_*.deb 2>/dev/null | head -1)}

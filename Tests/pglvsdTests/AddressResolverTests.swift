@@ -94,13 +94,13 @@ private func names(_ list: String...) -> Set<AddressResolver.Name> {
 }
 
 @Suite struct ProbeBudgetTests {
-    /// Each probe holds a connection: a writer listing thousands of rows gets 256 probes, the
+    /// Each probe holds a connection: a writer listing thousands of rows gets 512 probes, the
     /// tracked servers first, the same ones round after round.
     @Test func trackedServersKeepTheirProbesWithinTheBudget() {
-        let candidates = Set((1...300).map { SocketEndpoint(address: .v4(0x0A00_0000 + UInt32($0)), port: 5432) })
-        let tracked = Set([SocketEndpoint(address: .v4(0x0A00_0000 + 300), port: 5432)])
+        let candidates = Set((1...600).map { SocketEndpoint(address: .v4(0x0A00_0000 + UInt32($0)), port: 5432) })
+        let tracked = Set([SocketEndpoint(address: .v4(0x0A00_0000 + 600), port: 5432)])
         let (probed, left) = ProbeBudget.select(candidates, tracked: tracked)
-        #expect(probed.count == 256 && left == 44)
+        #expect(probed.count == 512 && left == 88)
         #expect(probed.isSuperset(of: tracked))
         #expect(ProbeBudget.select(candidates, tracked: tracked).probed == probed)
         #expect(ProbeBudget.select(Set(candidates.prefix(10)), tracked: []).left == 0)
@@ -109,9 +109,9 @@ private func names(_ list: String...) -> Set<AddressResolver.Name> {
     /// Servers only standbys name (cascade) come after the writer's, however their addresses sort.
     @Test func serversOnlyStandbysNameComeLast() {
         let endpoint = { (n: UInt32) in SocketEndpoint(address: .v4(0x0A00_0000 + n), port: 5432) }
-        let cascaded = Set((1...200).map(endpoint))
-        let writers = Set((201...300).map(endpoint))
+        let cascaded = Set((1...400).map(endpoint))
+        let writers = Set((401...600).map(endpoint))
         let (probed, left) = ProbeBudget.select(cascaded.union(writers), tracked: [], last: cascaded)
-        #expect(probed.isSuperset(of: writers) && left == 44)
+        #expect(probed.isSuperset(of: writers) && left == 88)
     }
 }
