@@ -262,6 +262,10 @@ public final class PostgresChannel: @unchecked Sendable {
 
     private func fail(_ code: PostgresError.Code) {
         let message = connection.map { PostgresConnection.errorText($0) } ?? "no connection"
+        // What libpq gives as data, read before the connection goes: its status, and the
+        // SQLSTATE of a FATAL the server sent first (in a result, or to the notice receiver).
+        let broken = code == .connectionLost && connection.map { PQstatus($0) == CONNECTION_BAD } ?? false
+        let state = request?.error?.sqlState ?? farewell.sqlState
         dropConnection()
         if code == .connectionLost, !closed, var current = request, current.onReusedConnection, !current.timedOut {
             // The connection died under the statement ("terminating connection due to
@@ -272,7 +276,7 @@ public final class PostgresChannel: @unchecked Sendable {
             request = current
             return begin()
         }
-        finish(.failure(PostgresError(code: code, message: message)))
+        finish(.failure(PostgresError(code: code, message: message, sqlState: state, connectionBroken: broken)))
     }
 
     private func finish(_ outcome: Result<QueryResult, PostgresError>) {

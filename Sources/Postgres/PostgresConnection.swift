@@ -58,7 +58,8 @@ public final class PostgresConnection {
     /// Runs one statement and returns its rows as text (NULL as nil).
     public func query(_ sql: String) throws(PostgresError) -> QueryResult {
         guard let result = PQexec(connection, sql) else {
-            throw PostgresError(code: .connectionLost, message: PostgresConnection.errorText(connection))
+            throw PostgresError(code: .connectionLost, message: PostgresConnection.errorText(connection),
+                                connectionBroken: PQstatus(connection) == CONNECTION_BAD)
         }
         defer { PQclear(result) }
         if let error = PostgresError(failedResult: result, of: connection) { throw error }
@@ -79,7 +80,8 @@ extension PostgresError {
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
         let lost = PQstatus(connection) != CONNECTION_OK
         self.init(code: lost ? .connectionLost : .queryFailed,
-                  message: message.isEmpty ? PostgresConnection.errorText(connection) : message, sqlState: state)
+                  message: message.isEmpty ? PostgresConnection.errorText(connection) : message, sqlState: state,
+                  connectionBroken: PQstatus(connection) == CONNECTION_BAD)
     }
 }
 

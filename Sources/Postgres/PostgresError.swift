@@ -20,23 +20,47 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
     public var message: String
     /// The five-character SQLSTATE, when the server sent one.
     public var sqlState: String?
+    /// libpq found the connection broken (PQstatus CONNECTION_BAD after a read, a flush or a
+    /// result): the socket closed or failed under an established connection.
+    public var connectionBroken: Bool
 
-    public init(code: Code, message: String, sqlState: String? = nil) {
+    public init(code: Code, message: String, sqlState: String? = nil, connectionBroken: Bool = false) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
+        self.connectionBroken = connectionBroken
     }
 
-    /// True when the server is gone rather than slow: connection refused, or reset/closed under
-    /// us (a postmaster killed, a server shut down), in the clear or over TLS (libpq words a close
-    /// under TLS its own way). A timeout is not "gone".
+    /// True when the server is gone rather than slow: refused, shut down, crashed, or the
+    /// connection closed or reset under us (a postmaster killed), in the clear or over TLS. A
+    /// timeout is not "gone", nor a query the server rejected. Classified by what libpq gives
+    /// as data first — the SQLSTATE, then the connection's status — and by message text only
+    /// at connect time, where libpq gives neither (see `goneAtConnect`).
     public var isServerGone: Bool {
         guard code == .connectionFailed || code == .connectionLost else { return false }
-        let markers = ["Connection refused", "server closed the connection unexpectedly", "Connection reset by peer",
-                       "terminating connection due to administrator command", "the database system is shutting down",
-                       "the database system is starting up", "no connection to the server", "EOF detected",
-                       "SSL connection has been closed unexpectedly", "unexpected eof while reading"]
-        return markers.contains { message.contains($0) } || sqlState == "57P01" || sqlState == "57P03"
+        if let sqlState, let gone = PostgresError.serverGone(sqlState: sqlState) { return gone }
+        return code == .connectionLost ? connectionBroken : goneAtConnect
+    }
+
+    /// What a SQLSTATE says about the server: class 08 (connection exception), 57P01
+    /// admin_shutdown, 57P02 crash_shutdown and 57P03 cannot_connect_now (starting up or
+    /// shutting down) are a server gone; nil for codes that say nothing about it.
+    static func serverGone(sqlState: String) -> Bool? {
+        if sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState) { return true }
+        return nil
+    }
+
+    /// A failed connect, where libpq gives no SQLSTATE (a startup FATAL such as "the database
+    /// system is starting up" has no PGresult, and libpq keeps its code private) and no status
+    /// but CONNECTION_BAD, whatever went wrong: only its text tells a refused connection (an
+    /// errno, worded by strerror in the C locale the daemon runs in) or a server closing under
+    /// the startup packet from a timeout or a failed login.
+    private var goneAtConnect: Bool {
+        let markers = ["Connection refused", "Connection reset by peer", "server closed the connection unexpectedly",
+                       "the database system is shutting down", "the database system is starting up",
+                       "terminating connection due to administrator command", "no connection to the server",
+                       "EOF detected", "SSL connection has been closed unexpectedly", "unexpected eof while reading"]
+        return markers.contains { message.contains($0) }
     }
 
     /// What an operator can do about a login refused by pglvsd's own password guard (libpq 15's

@@ -1,4 +1,5 @@
 import Configuration
+import RoundCore
 import Dispatch
 import Systemd
 
@@ -28,6 +29,7 @@ extension ReconcileLoop {
     func apply(_ loaded: DaemonConfiguration) {
         let old = configuration
         configuration = loaded
+        roundSchedule.timing = ReconcileLoop.timing(loaded)
         // A failed or empty read (an interface flapping) keeps what was known: it must not
         // refuse every server at once.
         let networks = ConnectedNetworks.read()
@@ -43,7 +45,7 @@ extension ReconcileLoop {
             writer.close()
             writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
             // A round waiting for the old writer would wait in vain.
-            round?.writerPending = false
+            roundSchedule.writerReplaced()
         }
         if change.reconnectsProbes {
             let replaced = prober

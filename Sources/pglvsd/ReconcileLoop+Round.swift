@@ -3,31 +3,25 @@ import Dispatch
 import LVSModel
 import PoolCore
 import Postgres
+import RoundCore
 import Systemd
 
-/// The round: the writer and the probes asked at once, and the decision taken when they have
-/// answered (or the writer's patience is over); urgent rounds and faster rounds while servers
-/// count rise or fall.
+/// The round, driven: the writer and the probes asked at once, the timers armed, and the
+/// decision taken when the `RoundSchedule` (RoundCore) says so — it rules on patience, urgent
+/// rounds, the next round and fast rounds; this file keeps the timers and the I/O.
 extension ReconcileLoop {
-    /// One observation round: the writer and every candidate's probe at once, each bounded by
-    /// its own timeout. The decision waits for all probes, and for the writer no longer than
-    /// the probe timeout: a hung writer VIP never holds back what the probes found.
+    /// What one observation round gathered: the writer and every candidate's probe at once,
+    /// each bounded by its own timeout. When it decides is the schedule's.
     struct Round {
-        var started: Double
         var probed: Set<SocketEndpoint> = []
         var probes: [SocketEndpoint: ReplicaProbe] = [:]
         /// The answers behind the probes that succeeded (what cascade discovery reads).
         var statuses: [SocketEndpoint: ReplicaStatus] = [:]
-        var pendingBatches = 0
         /// Standbys named only by other standbys, probed after every other candidate.
         var cascadeOnly: Set<SocketEndpoint> = []
         /// This round has probed the standbys its first answers named.
         var cascadeProbed = false
-        var writerPending = false
         var writerOutcome: Result<WriterReport, PostgresError>?
-        /// Started because a probe connection stirred: what the probes find is applied as soon
-        /// as they answer, with the writer's last answer, rather than after the writer's.
-        var urgent = false
         /// Each service's candidates from this round's writer report, resolved once.
         var plans: [ServiceCandidates]?
     }
@@ -37,15 +31,12 @@ extension ReconcileLoop {
                                        statics: [StaticCandidate])
 
     func startRound(urgent: Bool = false) {
-        guard round == nil else {
-            roundAgain = true
-            roundAgainUrgent = roundAgainUrgent || urgent
-            if urgent {
-                // The round in flight stops waiting for a slow writer; the next one follows at once.
-                round?.urgent = true
-                decideIfComplete(patienceOver: false)
-            }
-            return
+        switch roundSchedule.start(at: .now, urgent: urgent, once: afterDecision != nil) {
+        case .queued: return
+        case .hurried(let step):
+            // The round in flight stops waiting for a slow writer; the next one follows at once.
+            return follow(step)
+        case .begin: break
         }
         fastTimer?.cancel()
         fastTimer = nil
@@ -53,7 +44,7 @@ extension ReconcileLoop {
         // keep-alive here, and the one at the decision, bound the gap by the longer of a poll
         // interval and one round (CycleBudget) rather than their sum.
         if !dryRun { ServiceManager.notify(.watchdog) }
-        round = Round(started: now, urgent: urgent)
+        round = Round()
         // An answer from a writer a reload has replaced ("channel closed") is no news about the
         // writer: it must not make the round run fail-static.
         let asked = writer
@@ -61,16 +52,19 @@ extension ReconcileLoop {
             guard let self, let asked, asked === self.writer else { return }
             self.writerAnswered(outcome)
         }
-        round?.writerPending = writer.isBusy
+        let patienceEnds = roundSchedule.askedWriter(stillRunning: writer.isBusy)
         // Candidates known before the writer answers: its last rows, the static lists, and
         // every server still in a pool. New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
         probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()).union(cascadeEndpoints), last: cascadeEndpoints)
-        if round?.writerPending == true {
+        if let patienceEnds {
             patienceTimer?.cancel()
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + .milliseconds(patience(for: round)))
-            timer.setEventHandler { [weak self] in self?.decideIfComplete(patienceOver: true) }
+            timer.schedule(deadline: .now() + (patienceEnds - .now).dispatchInterval)
+            timer.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.follow(self.roundSchedule.step(at: .now, patienceOver: true))
+            }
             patienceTimer = timer
             timer.resume()
         }
@@ -87,9 +81,8 @@ extension ReconcileLoop {
         }
         probeBudgetWarned = left > 0
         let fresh = allowed.subtracting(current.probed)
-        guard !fresh.isEmpty || current.pendingBatches == 0 && current.probed.isEmpty else { return }
+        guard roundSchedule.askedProbeBatch(fresh: fresh.count) else { return }
         current.probed.formUnion(fresh)
-        current.pendingBatches += 1
         round = current
         let asked = prober
         asked.probe(fresh, now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
@@ -99,7 +92,7 @@ extension ReconcileLoop {
             for (endpoint, probe) in answers {
                 if case .standby = probe { self.round?.statuses[endpoint] = statuses[endpoint] }
             }
-            self.round?.pendingBatches -= 1
+            self.roundSchedule.probeBatchAnswered()
             // Standbys streaming from the first ones that answered are probed in this same round
             // (once: the next level waits for the next round, so names are looked up at most twice).
             if self.cascades, let round = self.round, !round.cascadeProbed {
@@ -107,71 +100,69 @@ extension ReconcileLoop {
                 let named = self.endpoints(of: self.cascade(probes: answers, statuses: round.statuses, writerPosition: nil))
                 self.probeBatch(named, last: named)
             }
-            self.decideIfComplete(patienceOver: false)
+            self.follow(self.roundSchedule.step(at: .now))
         }
     }
 
     func writerAnswered(_ outcome: Result<WriterReport, PostgresError>) {
         latestWriter = (outcome, now)
         // A late answer (the round decided without it) serves the next round.
-        guard round?.writerPending == true else { return }
-        round?.writerPending = false
+        guard roundSchedule.writerAnswered() else { return }
         round?.writerOutcome = outcome
         if case .success(let report) = outcome, !report.inRecovery {
             let plans = plans(for: report)
             round?.plans = plans
             probeBatch(endpoints(of: plans))
         }
-        decideIfComplete(patienceOver: false)
+        follow(roundSchedule.step(at: .now))
     }
 
-    func decideIfComplete(patienceOver: Bool) {
-        guard let current = round, current.pendingBatches == 0 else { return }
-        if current.writerPending && !patienceOver && now - current.started < Double(patience(for: current)) / 1000 {
-            return
-        }
+    /// Does what the schedule said: decide now, or keep waiting (the patience timer is armed).
+    func follow(_ step: RoundStep) {
+        guard step == .decide, let current = round else { return }
+        let started = roundSchedule.round?.started ?? .now
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil
-        decide(freshWriter: current.writerOutcome, plans: current.plans, probes: current.probes, statuses: current.statuses, started: current.started)
+        decide(freshWriter: current.writerOutcome, plans: current.plans, probes: current.probes, statuses: current.statuses,
+               started: now - (ContinuousClock.now - started).seconds)
         prober.keep(only: current.probed.union(trackedEndpoints()))
         if let afterDecision {
             self.afterDecision = nil
             afterDecision()
         }
-        if roundAgain {
-            let urgent = roundAgainUrgent
-            roundAgain = false
-            roundAgainUrgent = false
-            queue.async { self.startRound(urgent: urgent) }
-        } else if isSettling() {
-            scheduleFastRound()
+        switch roundSchedule.decided(settling: isSettling()) {
+        case .startNow(let urgent): queue.async { self.startRound(urgent: urgent) }
+        case .fastRound(let after): scheduleFastRound(after: after)
+        case .idle: break
         }
-    }
-
-    /// How long a round's decision waits for the writer once the probes are in: the probe
-    /// timeout, so a hung writer never holds back the probes' findings, and not at all in an
-    /// urgent round. Until the writer has answered once (at start: adopted servers are known by
-    /// address only, and their names and weights come from its rows), and for a single `once`
-    /// round, its full timeout.
-    func patience(for round: Round?) -> Int {
-        guard afterDecision == nil, latestWriter != nil else { return configuration.writer.timeout.milliseconds }
-        return round?.urgent == true ? 0 : configuration.probeTimeout.milliseconds
     }
 
     func isSettling() -> Bool {
         configuration.virtualServices.contains { trackers[$0.name]?.isSettling(policy: $0.policy) == true }
     }
 
-    func scheduleFastRound() {
-        guard fastTimer == nil, !dryRun else { return }
+    func scheduleFastRound(after delay: Duration) {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + .milliseconds(configuration.fastPollInterval.milliseconds))
+        timer.schedule(deadline: .now() + delay.dispatchInterval)
         timer.setEventHandler { [weak self] in
             self?.fastTimer = nil
+            self?.roundSchedule.fastRoundFired()
             self?.startRound()
         }
         fastTimer = timer
         timer.resume()
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for the loop's `Double` clock and its metrics.
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// The duration for a Dispatch timer, to the microsecond (a past deadline is now).
+    var dispatchInterval: DispatchTimeInterval {
+        .microseconds(Int(max(self, .zero) / .microseconds(1)))
     }
 }

@@ -28,11 +28,10 @@ final class ReconcileLoop: @unchecked Sendable {
     var prober: ReplicaProber
     /// The password from writer.password_file, for the writer and the probes.
     var password: String?
-    /// The observation round in flight, if any: rounds never overlap.
+    /// What the observation round in flight has gathered, if one is.
     var round: Round?
-    /// A round was asked for while one ran: another starts when it ends (urgent if any ask was).
-    var roundAgain = false
-    var roundAgainUrgent = false
+    /// When rounds start and decide, and what follows (rounds never overlap).
+    var roundSchedule: RoundSchedule
     /// The writer's last answer and when it came, for rounds that end before it answers.
     var latestWriter: (outcome: Result<WriterReport, PostgresError>, at: Double)?
     /// Rounds sooner than the poll interval while a server is counting rise or fall.
@@ -92,6 +91,7 @@ final class ReconcileLoop: @unchecked Sendable {
     init(configuration: DaemonConfiguration, logger: Logger, table: any IPVSTable, dryRun: Bool = false) {
         self.dryRun = dryRun
         self.configuration = configuration
+        roundSchedule = RoundSchedule(timing: ReconcileLoop.timing(configuration), dryRun: dryRun)
         self.logger = logger
         password = ReconcileLoop.readPassword(configuration, logger: logger)
         writer = ReconcileLoop.makeWriter(configuration, password: password, queue: queue)
@@ -116,6 +116,13 @@ final class ReconcileLoop: @unchecked Sendable {
         logger.info("probe connection to \(endpoint) stirred while idle\(said); observing now",
                     metadata: ["real_server": "\(endpoint)"])
         startRound(urgent: true)
+    }
+
+    /// The configured times the round's schedule reads.
+    static func timing(_ configuration: DaemonConfiguration) -> RoundSchedule.Timing {
+        RoundSchedule.Timing(writerTimeout: .milliseconds(configuration.writer.timeout.milliseconds),
+                             probeTimeout: .milliseconds(configuration.probeTimeout.milliseconds),
+                             fastPollInterval: .milliseconds(configuration.fastPollInterval.milliseconds))
     }
 
     static func readPassword(_ configuration: DaemonConfiguration, logger: Logger) -> String? {

@@ -37,17 +37,6 @@ import Testing
     @Test func theSummaryIsTheFirstLine() {
         let error = PostgresError(code: .connectionLost, message: "server closed the connection unexpectedly\n\tThis probably means the server terminated abnormally")
         #expect(error.summary == "server closed the connection unexpectedly")
-        #expect(error.isServerGone)
-    }
-
-    /// libpq 15 words a server's close under TLS (the default sslmode=prefer against Debian's
-    /// ssl = on) as SSL errors; they mean what "server closed the connection unexpectedly" means.
-    @Test func aCloseUnderTLSIsGone() {
-        for message in ["SSL connection has been closed unexpectedly", "SSL SYSCALL error: EOF detected",
-                        "SSL error: unexpected eof while reading"] {
-            #expect(PostgresError(code: .connectionLost, message: message).isServerGone, "\(message)")
-        }
-        #expect(!PostgresError(code: .connectionLost, message: "SSL error: certificate verify failed").isServerGone)
     }
 
     @Test func aLoginTheGuardRefusedSaysWhatToDo() {
@@ -57,10 +46,5 @@ import Testing
         let required = PostgresError(code: .connectionFailed, message: "authentication method requirement \"!password,!md5\" failed: server requested a hashed password")
         #expect(required.guardRemedy?.contains("require_auth=md5,scram-sha-256") == true)
         #expect(PostgresError(code: .connectionFailed, message: "Connection refused").guardRemedy == nil)
-    }
-
-    @Test func aTimeoutIsNotGone() {
-        #expect(!PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.100\", port 5432 failed: timeout expired").isServerGone)
-        #expect(PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.13\", port 5432 failed: Connection refused").isServerGone)
     }
 }
