@@ -42,12 +42,13 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
         return code == .connectionLost ? connectionBroken : goneAtConnect
     }
 
-    /// What a SQLSTATE says about the server: class 08 (connection exception), 57P01
-    /// admin_shutdown, 57P02 crash_shutdown and 57P03 cannot_connect_now (starting up or
-    /// shutting down) are a server gone; nil for codes that say nothing about it.
+    /// What a SQLSTATE the server sent says about it: 57P01 admin_shutdown, 57P02
+    /// crash_shutdown, 57P03 cannot_connect_now (starting up or shutting down), 08006
+    /// connection_failure and 08003 connection_does_not_exist are a server gone. Any other code
+    /// is a live server saying something specific (08P01 a protocol violation, 40001 a recovery
+    /// conflict, 57P04 a dropped database): not gone, whatever the connection's state after it.
     static func serverGone(sqlState: String) -> Bool? {
-        if sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState) { return true }
-        return nil
+        ["57P01", "57P02", "57P03", "08006", "08003"].contains(sqlState)
     }
 
     /// A failed connect, where libpq gives no SQLSTATE (a startup FATAL such as "the database
@@ -58,6 +59,8 @@ public struct PostgresError: Error, Hashable, Sendable, CustomStringConvertible 
     private var goneAtConnect: Bool {
         let markers = ["Connection refused", "Connection reset by peer", "server closed the connection unexpectedly",
                        "the database system is shutting down", "the database system is starting up",
+                       "the database system is in recovery mode", "is not yet accepting connections",
+                       "is not accepting connections",
                        "terminating connection due to administrator command", "no connection to the server",
                        "EOF detected", "SSL connection has been closed unexpectedly", "unexpected eof while reading"]
         return markers.contains { message.contains($0) }

@@ -44,8 +44,13 @@ extension ReconcileLoop {
         if change.reconnectsWriter {
             writer.close()
             writer = ReconcileLoop.makeWriter(loaded, password: loadedPassword, queue: queue)
-            // A round waiting for the old writer would wait in vain.
+            // A round waiting for the old writer would wait in vain: once this reload is
+            // applied, it decides if its probes are in.
             roundSchedule.writerReplaced()
+            queue.async { [weak self] in
+                guard let self else { return }
+                self.follow(self.roundSchedule.step(at: .now))
+            }
         }
         if change.reconnectsProbes {
             let replaced = prober

@@ -57,7 +57,9 @@ extension ReconcileLoop {
         // every server still in a pool. New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
         probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()).union(cascadeEndpoints), last: cascadeEndpoints)
-        if let patienceEnds {
+        // Armed only while this round still waits (a batch that answered at once could have
+        // let it decide already; a timer left armed would end the next round's wait early).
+        if let patienceEnds, round != nil, roundSchedule.round != nil {
             patienceTimer?.cancel()
             let timer = DispatchSource.makeTimerSource(queue: queue)
             timer.schedule(deadline: .now() + (patienceEnds - .now).dispatchInterval)
@@ -85,7 +87,7 @@ extension ReconcileLoop {
         current.probed.formUnion(fresh)
         round = current
         let asked = prober
-        asked.probe(fresh, now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
+        asked.probe(fresh, tracked: trackedEndpoints(), now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
             guard let self, self.round != nil else { return }
             self.round?.probes.merge(answers) { _, new in new }
             let statuses = asked?.statuses ?? [:]

@@ -46,6 +46,9 @@ final class ReplicaProber: @unchecked Sendable {
         var waiter: (@Sendable (ReplicaProbe) -> Void)?
         /// Its last answer (kept through failures: read it for servers answering this round).
         var status: ReplicaStatus?
+        /// When its last connection setup began (the round's clock): setups waiting their turn
+        /// go least recent first, so servers that hang every setup cannot keep the others out.
+        var lastSetup = -Double.infinity
     }
 
     /// Each probed server's keepalive timing for client sessions, as it last reported it.
@@ -81,10 +84,12 @@ final class ReplicaProber: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Connections in setup now (a request running on a connection not yet made).
-    var connecting: Int {
-        links.values.filter { $0.channel.isBusy && !$0.channel.isConnected }.count
+    /// Servers whose connection is being set up now (a request running on a connection not yet made).
+    var settingUp: Set<SocketEndpoint> {
+        Set(links.filter { $0.value.channel.isBusy && !$0.value.channel.isConnected }.keys)
     }
+
+    var connecting: Int { settingUp.count }
 
     /// Closes every connection (the prober is being replaced or the daemon stops). A round
     /// waiting for a request of this prober is answered now — with no observation, or the
@@ -109,14 +114,24 @@ final class ReplicaProber: @unchecked Sendable {
 
     /// Probes every endpoint at once; `completion` runs on the queue when each has answered,
     /// failed, or reached the observation deadline. A server in its reconnect back-off is not
-    /// contacted: its last failure stands.
+    /// contacted: its last failure stands. Connection setups beyond `maximumConnecting` wait
+    /// for a later round, answering "connecting" (nothing new learned), except for `tracked`
+    /// servers (in a pool: a dead one must be seen at once) and in a `patient` round (there is
+    /// no later round).
     /// - Parameter patient: wait for each request's own end (for a single `once` round).
-    func probe(_ endpoints: Set<SocketEndpoint>, now: Double, patient: Bool = false,
+    func probe(_ endpoints: Set<SocketEndpoint>, tracked: Set<SocketEndpoint> = [], now: Double, patient: Bool = false,
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
         let batch = Batch(expected: endpoints.count, completion: completion)
         if endpoints.isEmpty { return queue.async { batch.finish() } }
+        let started = ContinuousClock.now
         var setups = connecting
-        for endpoint in endpoints.sorted() {
+        let ordered = endpoints.sorted { a, b in
+            let (first, second) = (tracked.contains(a), tracked.contains(b))
+            if first != second { return first }
+            let (setupA, setupB) = (links[a]?.lastSetup ?? -.infinity, links[b]?.lastSetup ?? -.infinity)
+            return setupA != setupB ? setupA < setupB : a < b
+        }
+        for endpoint in ordered {
             var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
             if !link.channel.isBusy {
                 if !link.channel.isConnected, now < link.retryAt, let failure = link.lastFailure {
@@ -125,17 +140,20 @@ final class ReplicaProber: @unchecked Sendable {
                     continue
                 }
                 if !link.channel.isConnected {
-                    // Its turn comes in a later round; until then it has told nothing new.
-                    guard setups < maximumConnecting else {
+                    guard setups < maximumConnecting || tracked.contains(endpoint) || patient else {
                         links[endpoint] = link
-                        let waiting = link.lastFailure ?? .connecting
-                        queue.async { batch.add(endpoint, waiting) }
+                        queue.async { batch.add(endpoint, .connecting) }
                         continue
                     }
                     setups += 1
+                    link.lastSetup = now
                 }
                 link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
-                    self?.settle(endpoint, outcome, now: now)
+                    // The back-off counts from the request's end, not the round's start: a setup
+                    // that hangs to the hard limit must not be due again the moment it fails.
+                    let elapsed = ContinuousClock.now - started
+                    self?.settle(endpoint, outcome, now: now + Double(elapsed.components.seconds)
+                                 + Double(elapsed.components.attoseconds) / 1e18)
                 }
             }
             // One answer per round: the request's, or the deadline's verdict, whichever is first.

@@ -8,7 +8,7 @@ import Testing
     /// Words no rule knows (a translated server, say): only the code or the status decides.
     private static let unknownWords = "Verbindung zum Server verloren"
 
-    @Test(arguments: ["57P01", "57P02", "57P03", "08006", "08003", "08001"])
+    @Test(arguments: ["57P01", "57P02", "57P03", "08006", "08003"])
     func aShutdownCrashOrConnectionExceptionCodeIsGone(_ state: String) {
         #expect(PostgresError(code: .connectionLost, message: ServerGoneTests.unknownWords, sqlState: state).isServerGone)
         #expect(PostgresError(code: .connectionFailed, message: ServerGoneTests.unknownWords, sqlState: state).isServerGone)
@@ -41,9 +41,21 @@ import Testing
         #expect(!PostgresError(code: .connectionLost, message: "server closed the connection unexpectedly").isServerGone)
     }
 
-    @Test func aCodeThatSaysNothingOfTheServerLeavesItToTheStatus() {
-        #expect(PostgresError(code: .connectionLost, message: "idle", sqlState: "57P05", connectionBroken: true).isServerGone)
-        #expect(!PostgresError(code: .connectionLost, message: "idle", sqlState: "57P05").isServerGone)
+    /// A live server's own FATAL ends the connection (libpq then finds it broken) but says the
+    /// server is there: a protocol violation, a recovery conflict, an idle-session timeout, a
+    /// dropped database. Taking it for gone would remove a healthy standby at once, undrained.
+    @Test(arguments: ["08P01", "40001", "57P05", "57P04", "25P03"])
+    func aLiveServersOwnFatalIsNotGone(_ state: String) {
+        #expect(!PostgresError(code: .connectionLost, message: ServerGoneTests.unknownWords, sqlState: state,
+                               connectionBroken: true).isServerGone)
+    }
+
+    /// 57P03's other wordings at connect: a crash restart, a standby not yet consistent.
+    @Test func aServerNotAcceptingConnectionsIsGoneAtConnect() {
+        for words in ["the database system is in recovery mode", "the database system is not yet accepting connections",
+                      "the database system is not accepting connections"] {
+            #expect(PostgresError(code: .connectionFailed, message: "connection to server at \"10.0.0.13\", port 5432 failed: FATAL:  \(words)").isServerGone)
+        }
     }
 
     @Test func aRefusedConnectIsGoneByItsErrnoText() {

@@ -41,23 +41,61 @@ import TestSupport
         let answered = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var answers: [SocketEndpoint: ReplicaProbe] = [:]
         nonisolated(unsafe) var inSetup = 0
+        nonisolated(unsafe) var inSetupEndpoints = Set<SocketEndpoint>()
         nonisolated(unsafe) var prober: ReplicaProber?
         queue.sync {
             let made = ReplicaProber(conninfo: "dbname=postgres user=pglvsd connect_timeout=30", password: nil,
                                      timeoutMilliseconds: 300, watchIdle: true, maximumBackoffSeconds: 1,
                                      maximumConnecting: 8, queue: queue, logger: Logger(label: "test"))
-            made.probe(endpoints, now: 0) { result in
+            // Two tracked servers (in a pool) are set up whatever the cap; they sort last by address.
+            made.probe(endpoints, tracked: Set(endpoints.sorted().suffix(2)), now: 0) { result in
                 answers = result
                 answered.signal()
             }
             inSetup = made.connecting
+            inSetupEndpoints = made.settingUp
             prober = made
         }
-        #expect(inSetup == 8)
+        #expect(inSetup == 8, "the two tracked servers and six others")
+        #expect(inSetupEndpoints.isSuperset(of: Set(endpoints.sorted().suffix(2))))
         #expect(answered.wait(timeout: .now() + 5) == .success)
         #expect(queue.sync { answers.count } == 12)
         #expect(queue.sync { answers.values.allSatisfy { $0 == .connecting } })
-        queue.sync { prober?.close() }
+        // Once those setups end (the 2 s hard limit), the next round's go to the four never
+        // tried first, least recent first: servers that hang every setup cannot keep them out.
+        let firstSetups = queue.sync { Set(answers.keys) }
+        var drained = false
+        for _ in 0..<60 where !drained {
+            usleep(100_000)
+            drained = queue.sync { prober?.connecting == 0 }
+        }
+        #expect(drained, "the first setups never ended")
+        nonisolated(unsafe) var nowSettingUp = Set<SocketEndpoint>()
+        nonisolated(unsafe) var neverTried = Set<SocketEndpoint>()
+        queue.sync {
+            neverTried = firstSetups.subtracting(inSetupEndpoints)
+            prober?.probe(endpoints, now: 10) { _ in }
+            nowSettingUp = prober?.settingUp ?? []
+            prober?.close()
+        }
+        #expect(neverTried.count == 4 && nowSettingUp.isSuperset(of: neverTried), "\(nowSettingUp) \(neverTried)")
+    }
+
+    /// A single `once` round has no later round: every setup runs.
+    @Test func aPatientRoundSetsEveryServerUp() throws {
+        let listeners = try (0..<10).map { _ in try SilentListenerBox() }
+        let endpoints = Set(try listeners.map { SocketEndpoint(address: try #require(IPAddress("127.0.0.1")), port: $0.listener.port) })
+        let queue = DispatchQueue(label: "test.prober.patient")
+        nonisolated(unsafe) var inSetup = 0
+        queue.sync {
+            let prober = ReplicaProber(conninfo: "dbname=postgres user=pglvsd connect_timeout=30", password: nil,
+                                       timeoutMilliseconds: 300, watchIdle: true, maximumBackoffSeconds: 1,
+                                       maximumConnecting: 8, queue: queue, logger: Logger(label: "test"))
+            prober.probe(endpoints, now: 0, patient: true) { _ in }
+            inSetup = prober.connecting
+            prober.close()
+        }
+        #expect(inSetup == 10)
     }
 }
 
