@@ -189,7 +189,6 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     var now: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        (ContinuousClock.now - started).seconds
     }
 }

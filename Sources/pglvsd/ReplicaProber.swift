@@ -151,9 +151,7 @@ final class ReplicaProber: @unchecked Sendable {
                 link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
                     // The back-off counts from the request's end, not the round's start: a setup
                     // that hangs to the hard limit must not be due again the moment it fails.
-                    let elapsed = ContinuousClock.now - started
-                    self?.settle(endpoint, outcome, now: now + Double(elapsed.components.seconds)
-                                 + Double(elapsed.components.attoseconds) / 1e18)
+                    self?.settle(endpoint, outcome, now: now + (ContinuousClock.now - started).seconds)
                 }
             }
             // One answer per round: the request's, or the deadline's verdict, whichever is first.
