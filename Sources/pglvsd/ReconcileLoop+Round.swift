@@ -76,7 +76,9 @@ extension ReconcileLoop {
     func probeBatch(_ endpoints: Set<SocketEndpoint>, last: Set<SocketEndpoint> = []) {
         guard var current = round else { return }
         current.cascadeOnly.formUnion(last)
-        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: trackedEndpoints(),
+        // Once per batch: a walk over every pool's servers (a cost that grows with them).
+        let tracked = trackedEndpoints()
+        let (allowed, left) = ProbeBudget.select(endpoints.union(current.probed), tracked: tracked,
                                                  last: current.cascadeOnly)
         if left > 0 && !probeBudgetWarned {
             logger.warning("\(left) candidate server(s) beyond \(ProbeBudget.maximumServers) are not probed (and cannot join)")
@@ -87,7 +89,7 @@ extension ReconcileLoop {
         current.probed.formUnion(fresh)
         round = current
         let asked = prober
-        asked.probe(fresh, tracked: trackedEndpoints(), now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
+        asked.probe(fresh, tracked: tracked, now: now, patient: afterDecision != nil) { [weak self, weak asked] answers in
             guard let self, self.round != nil else { return }
             self.round?.probes.merge(answers) { _, new in new }
             let statuses = asked?.statuses ?? [:]
