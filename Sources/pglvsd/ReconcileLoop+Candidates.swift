@@ -59,17 +59,30 @@ extension ReconcileLoop {
         return endpoints
     }
 
-    /// Servers in a pool or draining: probed whatever the writer says.
+    /// Servers in a pool or draining: probed whatever the writer says. Before a service's first
+    /// decision, the real servers the kernel held at start (what that decision adopts): a
+    /// restart probes them from its first round instead of after the writer's first answer, so
+    /// their connections are not still being set up while the first rounds count their fall.
     func trackedEndpoints() -> Set<SocketEndpoint> {
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
             let listed = service.listedAddresses
-            for server in trackers[service.name]?.servers.values ?? [:].values
-            where server.status != .out && mayProbe(server.endpoint.address, of: service, listed: listed.contains(server.endpoint.address)) {
-                endpoints.insert(server.endpoint)
+            let held = trackers[service.name].map { tracker in
+                tracker.servers.values.filter { $0.status != .out }.map(\.endpoint)
+            } ?? Array(adoptedEndpoints[service.name] ?? [])
+            for endpoint in held where mayProbe(endpoint.address, of: service, listed: listed.contains(endpoint.address)) {
+                endpoints.insert(endpoint)
             }
         }
         return endpoints
+    }
+
+    /// Reads which real servers the kernel holds for each configured service (at start: what
+    /// the first decision adopts). A failed read leaves none: the first round then learns them.
+    func noteAdoptedEndpoints() {
+        let (kernel, _) = readKernel()
+        guard case .success(let services) = kernel else { return }
+        adoptedEndpoints = services.mapValues { Set($0.destinations.map(\.endpoint)) }
     }
 
     /// `listed`: one of the service's `listedAddresses`.

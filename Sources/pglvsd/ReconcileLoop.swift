@@ -44,6 +44,8 @@ final class ReconcileLoop: @unchecked Sendable {
     let resolver = AddressResolver()
     /// Whether the warning that candidates exceed the probe budget stands (logged once).
     var probeBudgetWarned = false
+    /// The real servers the kernel held at start, per service, until its first decision adopts them.
+    var adoptedEndpoints: [String: Set<SocketEndpoint>] = [:]
     /// Where the last decision's cascaded rows pointed: probed from the start of the next round.
     var cascadeEndpoints = Set<SocketEndpoint>()
     /// The director's networks (for direct-routing services without allowed_networks).
@@ -157,6 +159,7 @@ final class ReconcileLoop: @unchecked Sendable {
             self.logPasswordExposure()
             self.checkWatchdog()
             self.checkKernelSettings()
+            self.noteAdoptedEndpoints()
             self.schedule()
         }
     }
