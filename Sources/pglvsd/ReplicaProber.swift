@@ -49,6 +49,11 @@ final class ReplicaProber: @unchecked Sendable {
         /// When its last connection setup began (the round's clock): setups waiting their turn
         /// go least recent first, so servers that hang every setup cannot keep the others out.
         var lastSetup = -Double.infinity
+        /// When a round last judged the running request silent ("no answer within"): the next
+        /// round's verdict on the same request comes one probe timeout after it, not one after
+        /// that round's start, so `fall` verdicts take `fall` probe timeouts of silence (a cut
+        /// network) and not the fast rounds' gaps on top.
+        var silentSince: ContinuousClock.Instant?
     }
 
     /// Each probed server's keepalive timing for client sessions, as it last reported it.
@@ -148,6 +153,7 @@ final class ReplicaProber: @unchecked Sendable {
                     setups += 1
                     link.lastSetup = now
                 }
+                link.silentSince = nil
                 link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
                     // The back-off counts from the request's end, not the round's start: a setup
                     // that hangs to the hard limit must not be due again the moment it fails.
@@ -162,7 +168,9 @@ final class ReplicaProber: @unchecked Sendable {
             link.waiter = deliver
             links[endpoint] = link
             if patient { continue }
-            queue.asyncAfter(deadline: .now() + .milliseconds(observationTimeout)) { [weak self] in
+            let timeout = Duration.milliseconds(observationTimeout)
+            let deadline = link.silentSince.map { $0 + timeout - .now } ?? timeout
+            queue.asyncAfter(deadline: .now() + deadline.dispatchInterval) { [weak self] in
                 guard let self, let link = self.links[endpoint], link.channel.isBusy else { return }
                 // An established connection that does not answer in time is a failed
                 // observation. A first connection still being set up (or its new backend
@@ -170,7 +178,11 @@ final class ReplicaProber: @unchecked Sendable {
                 // it hangs; a reconnect after failures is still failing until it succeeds (a
                 // partitioned replica stays "streaming" on the writer for wal_sender_timeout).
                 if link.channel.isConnected && link.channel.isEstablished {
-                    deliver(.unreachable("no answer within \(self.observationTimeout)ms"))
+                    // Only a verdict this round takes starts the silence (an older round's
+                    // deadline firing on a newer request must not).
+                    guard answered.first() else { return }
+                    self.links[endpoint]?.silentSince = .now
+                    batch.add(endpoint, .unreachable("no answer within \(self.observationTimeout)ms"))
                 } else {
                     deliver(link.lastFailure ?? .connecting)
                 }
@@ -221,6 +233,7 @@ final class ReplicaProber: @unchecked Sendable {
             }
         }
         link.loggedState = state
+        link.silentSince = nil
         let waiter = link.waiter
         link.waiter = nil
         links[endpoint] = link
