@@ -30,6 +30,10 @@ final class ReplicaProber: @unchecked Sendable {
     /// going away.
     var onStirred: (@Sendable (SocketEndpoint, _ farewell: String?) -> Void)?
     private var links: [SocketEndpoint: Link] = [:]
+    /// Setups a round asked for beyond `maximumConnecting`, in its order: each starts as soon
+    /// as a setup ends, not at the next round (rounds grow slow with thousands of servers, and
+    /// the pools would fill only at the rounds' pace).
+    private var waitingSetups: [SocketEndpoint] = []
     /// Ask each standby for the standbys streaming from it too (some service cascades).
     var readsDownstreams = false
 
@@ -104,6 +108,7 @@ final class ReplicaProber: @unchecked Sendable {
         let waiting = links.values.compactMap { link in link.waiter.map { ($0, link.lastFailure ?? .connecting) } }
         links.values.forEach { $0.channel.close() }
         links = [:]
+        waitingSetups = []
         // Later on the queue: the caller (a reload) finishes changing the loop's state before the
         // round it was in decides.
         for (waiter, answer) in waiting { queue.async { waiter(answer) } }
@@ -115,20 +120,20 @@ final class ReplicaProber: @unchecked Sendable {
             link.channel.close()
             links[endpoint] = nil
         }
+        waitingSetups.removeAll { links[$0] == nil }
     }
 
     /// Probes every endpoint at once; `completion` runs on the queue when each has answered,
     /// failed, or reached the observation deadline. A server in its reconnect back-off is not
-    /// contacted: its last failure stands. Connection setups beyond `maximumConnecting` wait
-    /// for a later round, answering "connecting" (nothing new learned), except for `tracked`
-    /// servers (in a pool: a dead one must be seen at once) and in a `patient` round (there is
-    /// no later round).
+    /// contacted: its last failure stands. Connection setups beyond `maximumConnecting` answer
+    /// "connecting" (nothing new learned) and start one by one as earlier setups end, except
+    /// for `tracked` servers (in a pool: a dead one must be seen at once) and in a `patient`
+    /// round (there is no later round).
     /// - Parameter patient: wait for each request's own end (for a single `once` round).
     func probe(_ endpoints: Set<SocketEndpoint>, tracked: Set<SocketEndpoint> = [], now: Double, patient: Bool = false,
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
         let batch = Batch(expected: endpoints.count, completion: completion)
         if endpoints.isEmpty { return queue.async { batch.finish() } }
-        let started = ContinuousClock.now
         var setups = connecting
         let ordered = endpoints.sorted { a, b in
             let (first, second) = (tracked.contains(a), tracked.contains(b))
@@ -147,6 +152,7 @@ final class ReplicaProber: @unchecked Sendable {
                 if !link.channel.isConnected {
                     guard setups < maximumConnecting || tracked.contains(endpoint) || patient else {
                         links[endpoint] = link
+                        if !waitingSetups.contains(endpoint) { waitingSetups.append(endpoint) }
                         queue.async { batch.add(endpoint, .connecting) }
                         continue
                     }
@@ -154,11 +160,7 @@ final class ReplicaProber: @unchecked Sendable {
                     link.lastSetup = now
                 }
                 link.silentSince = nil
-                link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
-                    // The back-off counts from the request's end, not the round's start: a setup
-                    // that hangs to the hard limit must not be due again the moment it fails.
-                    self?.settle(endpoint, outcome, now: now + (ContinuousClock.now - started).seconds)
-                }
+                ask(endpoint, &link, now: now)
             }
             // One answer per round: the request's, or the deadline's verdict, whichever is first.
             let answered = FirstAnswer()
@@ -187,6 +189,31 @@ final class ReplicaProber: @unchecked Sendable {
                     deliver(link.lastFailure ?? .connecting)
                 }
             }
+        }
+    }
+
+    /// Starts the server's request; its end settles it. `now`: the round's clock when asked.
+    private func ask(_ endpoint: SocketEndpoint, _ link: inout Link, now: Double) {
+        let started = ContinuousClock.now
+        link.channel.replicaStatus(timeout: .milliseconds(requestTimeout), downstreams: readsDownstreams) { [weak self] outcome in
+            // The back-off counts from the request's end, not the round's start: a setup that
+            // hangs to the hard limit must not be due again the moment it fails.
+            self?.settle(endpoint, outcome, now: now + (ContinuousClock.now - started).seconds)
+        }
+    }
+
+    /// Starts the setups waiting their turn while fewer than `maximumConnecting` run. They
+    /// answer no round: the next one finds the connection made (or still being set up).
+    private func startWaitingSetups(now: Double) {
+        var setups = connecting
+        while setups < maximumConnecting, !waitingSetups.isEmpty {
+            let endpoint = waitingSetups.removeFirst()
+            guard var link = links[endpoint], !link.channel.isBusy, !link.channel.isConnected else { continue }
+            setups += 1
+            link.lastSetup = now
+            link.silentSince = nil
+            ask(endpoint, &link, now: now)
+            links[endpoint] = link
         }
     }
 
@@ -238,6 +265,7 @@ final class ReplicaProber: @unchecked Sendable {
         link.waiter = nil
         links[endpoint] = link
         waiter?(probe)
+        if !waitingSetups.isEmpty { startWaitingSetups(now: now) }
     }
 }
 
