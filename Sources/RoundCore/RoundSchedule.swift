@@ -3,9 +3,9 @@
 /// overlap: an ask while one runs queues exactly one more. The driver (`ReconcileLoop+Round`)
 /// tells it each event and follows its answers; it owns nothing but this bookkeeping.
 ///
-/// Some events only count (`askedProbeBatch`, `probeBatchAnswered`, `writerAnswered`), since
-/// the driver may ask more probes in answer to them before the round is checked: it then asks
-/// `step(at:)`.
+/// Some events only count (`askedProbeBatch`, `probeBatchAnswered`, `writerAnswered`,
+/// `askedLookups`, `lookupsAnswered`), since the driver may ask more probes in answer to them
+/// before the round is checked: it then asks `step(at:)`.
 public struct RoundSchedule: Sendable {
     /// The configured times the schedule reads (a reload replaces them).
     public struct Timing: Hashable, Sendable {
@@ -25,6 +25,9 @@ public struct RoundSchedule: Sendable {
 
     /// The round in flight.
     public struct Running: Hashable, Sendable {
+        /// Which round this is (counted from 1): what an answer that may come after the round
+        /// decided is tagged with.
+        public let number: Int
         public let started: ContinuousClock.Instant
         /// Started (or hurried) because a probe connection stirred: it waits for no writer.
         public internal(set) var urgent: Bool
@@ -34,6 +37,9 @@ public struct RoundSchedule: Sendable {
         public internal(set) var writerPending = false
         /// Probe batches asked and not answered yet: the round decides only once none is out.
         public internal(set) var pendingBatches = 0
+        /// Name lookups asked (the writer's rows) and not answered yet: counted like a probe
+        /// batch, since the probes of the names they resolve are asked when they answer.
+        public internal(set) var pendingLookups = 0
         /// Servers asked so far this round.
         public internal(set) var probedServers = 0
     }
@@ -42,6 +48,8 @@ public struct RoundSchedule: Sendable {
     /// A dry run starts no round of its own (no fast rounds).
     public let dryRun: Bool
     public private(set) var round: Running?
+    /// How many rounds have begun (the last one's number).
+    public private(set) var roundsBegun = 0
     /// The writer has answered at least once: until then a round waits for its full timeout
     /// (adopted servers are known by address only; names and weights come from its rows).
     public private(set) var writerAnsweredOnce = false
@@ -60,7 +68,8 @@ public struct RoundSchedule: Sendable {
     /// stirred (`urgent`), or `pglvsd once` (`once`).
     public mutating func start(at now: ContinuousClock.Instant, urgent: Bool = false, once: Bool = false) -> RoundStart {
         guard var running = round else {
-            round = Running(started: now, urgent: urgent, once: once)
+            roundsBegun += 1
+            round = Running(number: roundsBegun, started: now, urgent: urgent, once: once)
             fastRoundPending = false
             return .begin
         }
@@ -96,6 +105,26 @@ public struct RoundSchedule: Sendable {
         round?.pendingBatches -= 1
     }
 
+    /// Names were sent to be looked up (the writer's rows, to probe their servers this round):
+    /// the round decides only once they answered. Returns the round's number, to tag the answer
+    /// with; nil when no round is in flight.
+    public mutating func askedLookups() -> Int? {
+        guard var running = round else { return nil }
+        running.pendingLookups += 1
+        round = running
+        return running.number
+    }
+
+    /// The lookups asked in round `number` answered (or their budget passed). Returns true when
+    /// that round is the one in flight; an answer after its round decided is ignored. Then ask
+    /// `step(at:)`.
+    public mutating func lookupsAnswered(round number: Int) -> Bool {
+        guard var running = round, running.number == number, running.pendingLookups > 0 else { return false }
+        running.pendingLookups -= 1
+        round = running
+        return true
+    }
+
     /// The writer answered. Returns true when the round in flight takes the answer (it was
     /// waiting for it); a late answer serves the next round. Then ask `step(at:)`.
     public mutating func writerAnswered() -> Bool {
@@ -113,7 +142,9 @@ public struct RoundSchedule: Sendable {
     /// Whether the round in flight decides now. `patienceOver`: the timer armed at
     /// `askedWriter` fired.
     public func step(at now: ContinuousClock.Instant, patienceOver: Bool = false) -> RoundStep {
-        guard let running = round, running.pendingBatches == 0 else { return .wait(patienceEnds: nil) }
+        guard let running = round, running.pendingBatches == 0, running.pendingLookups == 0 else {
+            return .wait(patienceEnds: nil)
+        }
         let ends = running.started + patience(of: running)
         if running.writerPending && !patienceOver && now < ends { return .wait(patienceEnds: ends) }
         return .decide

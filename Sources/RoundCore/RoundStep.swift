@@ -3,8 +3,8 @@
 public enum RoundStep: Hashable, Sendable {
     /// Decide now with what the round has gathered (then tell the schedule `decided`).
     case decide
-    /// Nothing yet: probe batches are out, or the writer has until `patienceEnds` (the timer
-    /// armed when the writer was asked fires then).
+    /// Nothing yet: probe batches or name lookups are out, or the writer has until
+    /// `patienceEnds` (the timer armed when the writer was asked fires then).
     case wait(patienceEnds: ContinuousClock.Instant?)
 }
 

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import LVSModel
 import Synchronization
@@ -9,14 +6,18 @@ import Synchronization
 /// through the system resolver (/etc/hosts, DNS), as the seed's agent did via ipvsadm.
 ///
 /// getaddrinfo blocks (10 s with a DNS server that never answers: longer than the watchdog), so
-/// lookups run on other threads and a round waits for the ones it started no longer than its
-/// budget. Answers are kept for `freshFor`, and a known name keeps its last address while a
-/// refresh fails or hangs (a resolver outage must not take servers out). A lookup that hangs is
-/// not started again while it runs, and at most `maximumLookups` run at once, so a writer
-/// listing thousands of names cannot exhaust the threads.
+/// lookups run on other threads and nothing here ever waits on the caller's (the loop's queue,
+/// whose timers and sockets a wait would hold back): `knownAddresses` says what is known now,
+/// `resolve` calls back once the lookups are in or the budget has passed. Answers are kept for
+/// `freshFor`, and a known name keeps its last address while a refresh fails or hangs (a
+/// resolver outage must not take servers out). A lookup that hangs is not started again while
+/// it runs, and at most `maximumLookups` run at once, so a writer listing thousands of names
+/// cannot exhaust the threads.
 final class AddressResolver: Sendable {
     /// One lookup: name and family to an address, or nil.
     typealias Lookup = @Sendable (String, IPAddress.Family) -> IPAddress?
+    /// What `resolve` calls back with: the addresses known of the names asked.
+    typealias Answered = @Sendable ([Name: IPAddress]) -> Void
 
     struct Name: Hashable, Sendable {
         var name: String
@@ -26,14 +27,26 @@ final class AddressResolver: Sendable {
     private struct Answer {
         var address: IPAddress?
         var at: ContinuousClock.Instant
-        /// When a round last asked for the name: names nobody asks for any more are forgotten
+        /// When a caller last asked for the name: names nobody asks for any more are forgotten
         /// (a writer cycling through application_names must not grow the cache for ever).
         var asked: ContinuousClock.Instant
     }
 
+    /// A `resolve` call waiting for the lookups of its names.
+    private struct Waiter: Sendable {
+        let names: Set<Name>
+        var pending: Set<Name>
+        let queue: DispatchQueue
+        let answered: Answered
+    }
+
     private struct State {
         var answers: [Name: Answer] = [:]
-        var running: Set<Name> = []
+        /// The lookups running and when each started: a caller waits for one no longer than its
+        /// budget from then, so a hung lookup costs one budget, not one per caller.
+        var running: [Name: ContinuousClock.Instant] = [:]
+        var waiters: [Int: Waiter] = [:]
+        var nextWaiter = 0
     }
 
     private let state = Mutex(State())
@@ -56,77 +69,107 @@ final class AddressResolver: Sendable {
 
     /// How many names the cache holds (for tests).
     var cachedNames: Int { state.withLock { $0.answers.count } }
+    /// How many `resolve` calls wait for lookups (for tests).
+    var waitingCallers: Int { state.withLock { $0.waiters.count } }
 
-    /// The addresses of `names` as known after waiting at most `budget` for lookups this call
-    /// starts; a name with no answer yet is absent.
-    func addresses(of names: Set<Name>, within budget: Duration) -> [Name: IPAddress] {
-        var known: [Name: IPAddress] = [:]
-        var toLookUp: [Name] = []
+    /// The addresses of `names` known now (literal IPs, answers kept); a name with no answer
+    /// yet is absent. Starts lookups of the names not fresh, for a later call. Never waits.
+    func knownAddresses(of names: Set<Name>) -> [Name: IPAddress] {
+        let (addresses, started) = state.withLock { state -> ([Name: IPAddress], [Name]) in
+            let started = self.ask(names, in: &state, now: .now)
+            return (self.known(names, in: state), started)
+        }
+        launch(started)
+        return addresses
+    }
+
+    /// Starts lookups as `knownAddresses` does, then calls `answered` on `queue` with what is
+    /// known of `names` once every lookup of them running (this call's, or one another call
+    /// started less than `budget` ago) has answered or `budget` has passed, whichever is first.
+    /// Never waits, and never calls back on the caller's stack.
+    func resolve(_ names: Set<Name>, within budget: Duration, on queue: DispatchQueue, answered: @escaping Answered) {
         let now = ContinuousClock.now
-        state.withLock { state in
-            for name in names {
-                if let literal = IPAddress(name.name) {
-                    known[name] = literal
-                    continue
-                }
-                guard AddressResolver.mayBeHostName(name.name) else { continue }
-                state.answers[name]?.asked = now
-                let answer = state.answers[name]
-                let fresh = answer.map { now - $0.at < ($0.address == nil ? failedFreshFor : freshFor) } ?? false
-                if !fresh, !state.running.contains(name), state.running.count < maximumLookups {
-                    state.running.insert(name)
-                    toLookUp.append(name)
-                }
+        let budget = min(max(budget, .zero), .seconds(10))
+        let (waiter, deadline, started) = state.withLock { state -> (Int?, ContinuousClock.Instant, [Name]) in
+            let started = ask(names, in: &state, now: now)
+            let awaited = names.filter { state.running[$0].map { now - $0 < budget } ?? false }
+            guard let deadline = awaited.compactMap({ state.running[$0] }).max().map({ $0 + budget }) else {
+                return (nil, now, started)
+            }
+            let id = state.nextWaiter
+            state.nextWaiter += 1
+            state.waiters[id] = Waiter(names: names, pending: awaited, queue: queue, answered: answered)
+            return (id, deadline, started)
+        }
+        launch(started)
+        guard let waiter else {
+            queue.async { answered(self.state.withLock { self.known(names, in: $0) }) }
+            return
+        }
+        // Strongly held: the budget bounds how long.
+        queue.asyncAfter(deadline: .now() + (deadline - now).dispatchInterval) {
+            let expired = self.state.withLock { state in
+                state.waiters.removeValue(forKey: waiter).map { ($0, self.known($0.names, in: state)) }
+            }
+            if let expired { expired.0.answered(expired.1) }
+        }
+    }
+
+    /// Marks `names` asked, forgets names unasked for `forgetAfter`, and returns the names whose
+    /// lookup must start (not fresh, not running, within `maximumLookups`), counted as running.
+    private func ask(_ names: Set<Name>, in state: inout State, now: ContinuousClock.Instant) -> [Name] {
+        var toLookUp: [Name] = []
+        for name in names where IPAddress(name.name) == nil && AddressResolver.mayBeHostName(name.name) {
+            state.answers[name]?.asked = now
+            let answer = state.answers[name]
+            let fresh = answer.map { now - $0.at < ($0.address == nil ? failedFreshFor : freshFor) } ?? false
+            if !fresh, state.running[name] == nil, state.running.count < maximumLookups {
+                state.running[name] = now
+                toLookUp.append(name)
             }
         }
-        if !toLookUp.isEmpty {
-            let group = DispatchGroup()
-            let lookup = self.lookup
-            for name in toLookUp {
-                // A queue of its own (overcommitting: a thread of its own) per lookup, since
-                // getaddrinfo blocks, and blocked threads of the shared pool would starve others.
-                DispatchQueue(label: "pglvsd.resolve").async(group: group) { [weak self] in
-                    let address = lookup(name.name, name.family)
-                    self?.state.withLock { state in
-                        state.running.remove(name)
-                        state.answers[name] = Answer(address: address ?? state.answers[name]?.address, at: .now, asked: .now)
-                    }
-                }
-            }
-            let (seconds, attoseconds) = min(max(budget, .zero), .seconds(10)).components
-            _ = group.wait(timeout: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
-        }
-        state.withLock { state in
-            for name in names where known[name] == nil {
-                if let address = state.answers[name]?.address { known[name] = address }
-            }
-            state.answers = state.answers.filter { now - $0.value.asked < forgetAfter }
+        state.answers = state.answers.filter { now - $0.value.asked < forgetAfter }
+        return toLookUp
+    }
+
+    private func known(_ names: Set<Name>, in state: State) -> [Name: IPAddress] {
+        var known: [Name: IPAddress] = [:]
+        for name in names {
+            if let address = IPAddress(name.name) ?? state.answers[name]?.address { known[name] = address }
         }
         return known
     }
 
-    /// Host names are at most 253 characters of letters, digits, '-', '.' and '_' (which some
-    /// resolvers accept); anything else is not looked up at all.
-    /// A name that only looks like an address (`10.1`, `10.0.0.012`, `0x0a000001`: inet_aton
-    /// would read them as some other address than they say) is not a host name either.
-    static func mayBeHostName(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 253, name.utf8.allSatisfy({ byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7a)
-                || byte == 0x2d || byte == 0x2e || byte == 0x5f
-        }) else { return false }
-        let last = name.split(separator: ".").last ?? ""
-        let numeric = last.allSatisfy(\.isNumber) || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit))
-        return !numeric
+    private func launch(_ names: [Name]) {
+        let lookup = self.lookup
+        for name in names {
+            // A queue of its own (overcommitting: a thread of its own) per lookup, since
+            // getaddrinfo blocks, and blocked threads of the shared pool would starve others.
+            DispatchQueue(label: "pglvsd.resolve").async { [weak self] in
+                let address = lookup(name.name, name.family)
+                self?.answered(name, address: address)
+            }
+        }
     }
 
-    /// getaddrinfo, first answer of the family.
-    static let systemLookup: Lookup = { name, family in
-        var hints = addrinfo()
-        hints.ai_family = family == .inet ? AF_INET : AF_INET6
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(name, nil, &hints, &results) == 0, let first = results else { return nil }
-        defer { freeaddrinfo(results) }
-        return first.pointee.ai_addr.flatMap(ipAddress(of:))
+    /// A lookup ended: its answer is kept (a failure keeps the last address), and the callers
+    /// it was the last one of are called back.
+    private func answered(_ name: Name, address: IPAddress?) {
+        let ready = state.withLock { state -> [(Waiter, [Name: IPAddress])] in
+            state.running[name] = nil
+            state.answers[name] = Answer(address: address ?? state.answers[name]?.address, at: .now, asked: .now)
+            var ready: [(Waiter, [Name: IPAddress])] = []
+            for (id, var waiter) in state.waiters where waiter.pending.contains(name) {
+                waiter.pending.remove(name)
+                if waiter.pending.isEmpty {
+                    state.waiters[id] = nil
+                    ready.append((waiter, known(waiter.names, in: state)))
+                } else {
+                    state.waiters[id] = waiter
+                }
+            }
+            return ready
+        }
+        for (waiter, known) in ready { waiter.queue.async { waiter.answered(known) } }
     }
 }

@@ -1,13 +1,15 @@
 import Configuration
+import Dispatch
 import LVSModel
 import PoolCore
 import Postgres
 
 /// Candidates: who each virtual service's pool is chosen from (the writer's rows and the static
-/// lists, names resolved) and which of them may be probed (allowed networks, the probe budget).
+/// lists, with their names' addresses) and which of them may be probed (allowed networks, the probe budget).
 extension ReconcileLoop {
     /// Where discovered servers may be, once per start and reload, so an operator can see it.
     func logAllowedNetworks() {
+        dispatchPrecondition(condition: .onQueue(queue))
         for service in configuration.virtualServices {
             if let networks = allowedNetworks(for: service) {
                 let list = networks.isEmpty ? "no network" : networks.map(\.description).joined(separator: ", ")
@@ -20,20 +22,12 @@ extension ReconcileLoop {
         }
     }
 
-    /// Each service's candidates: the writer's rows and the static list, names resolved — all
-    /// of the round's at once, the lookups waited for no longer than the probe timeout.
+    /// Each service's candidates: the writer's rows and the static list, with the addresses
+    /// known now. Never waits: names not fresh are looked up for later (`writerAnswered` waits
+    /// for its rows' lookups, off the queue, before it makes its plans).
     func plans(for report: WriterReport?) -> [ServiceCandidates] {
-        var names = Set<AddressResolver.Name>()
-        for service in configuration.virtualServices {
-            let family = service.service.key.family
-            // Every row, whatever its state: a member whose row turns to catchup must still be
-            // matched to its endpoint to leave through fall (the lookups are bounded anyway).
-            for sender in report?.walSenders ?? [] {
-                names.insert(AddressResolver.Name(name: candidateName(sender, service), family: family))
-            }
-            for name in service.staticRealServers { names.insert(AddressResolver.Name(name: name, family: family)) }
-        }
-        let addresses = resolver.addresses(of: names, within: .milliseconds(configuration.probeTimeout.milliseconds))
+        dispatchPrecondition(condition: .onQueue(queue))
+        let addresses = resolver.knownAddresses(of: lookupNames(for: report))
         return configuration.virtualServices.map { service in
             let family = service.service.key.family
             let rows = report.map { observations(of: $0, for: service, addresses: addresses) } ?? []
@@ -44,8 +38,25 @@ extension ReconcileLoop {
         }
     }
 
+    /// The names the candidates of `report` and the static lists are known by, per family.
+    func lookupNames(for report: WriterReport?) -> Set<AddressResolver.Name> {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var names = Set<AddressResolver.Name>()
+        for service in configuration.virtualServices {
+            let family = service.service.key.family
+            // Every row, whatever its state: a member whose row turns to catchup must still be
+            // matched to its endpoint to leave through fall (the lookups are bounded anyway).
+            for sender in report?.walSenders ?? [] {
+                names.insert(AddressResolver.Name(name: candidateName(sender, service), family: family))
+            }
+            for name in service.staticRealServers { names.insert(AddressResolver.Name(name: name, family: family)) }
+        }
+        return names
+    }
+
     /// Where the candidates are probed.
     func endpoints(of plans: [ServiceCandidates]) -> Set<SocketEndpoint> {
+        dispatchPrecondition(condition: .onQueue(queue))
         var endpoints = Set<SocketEndpoint>()
         for plan in plans {
             // An address no real server may have is refused by the pool, never probed: a probe
@@ -64,6 +75,7 @@ extension ReconcileLoop {
     /// restart probes them from its first round instead of after the writer's first answer, so
     /// their connections are not still being set up while the first rounds count their fall.
     func trackedEndpoints() -> Set<SocketEndpoint> {
+        dispatchPrecondition(condition: .onQueue(queue))
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
             let listed = service.listedAddresses
@@ -87,7 +99,8 @@ extension ReconcileLoop {
 
     /// `listed`: one of the service's `listedAddresses`.
     func mayProbe(_ address: IPAddress, of service: VirtualServiceConfiguration, listed: Bool) -> Bool {
-        RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
+        dispatchPrecondition(condition: .onQueue(queue))
+        return RealServerAddressProblem.check(address, virtualAddress: service.virtualAddress,
                                        allowedNetworks: listed ? nil : allowedNetworks(for: service),
                                        mixedFamilies: service.policy.forwarding == .tunnel) == nil
     }
@@ -96,11 +109,13 @@ extension ReconcileLoop {
     /// service the director's own networks (no other server could take its packets), or
     /// anywhere for NAT and tunnels (routed; said once at start).
     func allowedNetworks(for service: VirtualServiceConfiguration) -> [IPNetwork]? {
-        configuration.allowedNetworks ?? (service.policy.forwarding == .directRoute ? connectedNetworks : nil)
+        dispatchPrecondition(condition: .onQueue(queue))
+        return configuration.allowedNetworks ?? (service.policy.forwarding == .directRoute ? connectedNetworks : nil)
     }
 
     /// What names a row's real server: its application_name, or the address it connected from.
     func candidateName(_ sender: WalSender, _ service: VirtualServiceConfiguration) -> String {
+        dispatchPrecondition(condition: .onQueue(queue))
         switch service.addressSource {
         case .applicationName: return sender.applicationName
         case .clientAddress: return sender.clientAddress ?? ""
@@ -109,12 +124,14 @@ extension ReconcileLoop {
 
     func observations(of report: WriterReport, for service: VirtualServiceConfiguration,
                       addresses: [AddressResolver.Name: IPAddress]) -> [ReplicaObservation] {
-        report.walSenders.map { observation(of: $0, for: service, addresses: addresses, lagBytes: $0.replayLagBytes) }
+        dispatchPrecondition(condition: .onQueue(queue))
+        return report.walSenders.map { observation(of: $0, for: service, addresses: addresses, lagBytes: $0.replayLagBytes) }
     }
 
     /// One row of a pg_stat_replication (the writer's, or a standby's) as the core reads it.
     func observation(of sender: WalSender, for service: VirtualServiceConfiguration,
                      addresses: [AddressResolver.Name: IPAddress], lagBytes: Int64?) -> ReplicaObservation {
+        dispatchPrecondition(condition: .onQueue(queue))
         let name = candidateName(sender, service)
         return ReplicaObservation(name: name, address: addresses[AddressResolver.Name(name: name, family: service.service.key.family)],
                                   state: sender.state, syncState: sender.syncState,

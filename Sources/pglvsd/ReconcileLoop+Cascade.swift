@@ -1,4 +1,5 @@
 import Configuration
+import Dispatch
 import LVSModel
 import PoolCore
 import Postgres
@@ -18,12 +19,13 @@ extension ReconcileLoop {
     var cascades: Bool { configuration.cascades }
 
     /// Per cascade service: the rows of every standby that answered this round (on the
-    /// service's real-server port), names resolved, and each standby's own stream; which
-    /// standbys' rows count is the core's to decide (those it reaches from the writer).
+    /// service's real-server port) with the addresses known now, and each standby's own stream;
+    /// which standbys' rows count is the core's to decide (those it reaches from the writer).
     /// `statuses`: the answers behind this round's probes. `writerPosition`: the writer's, read
     /// this round — against an older one a lag would be understated, so it is then unknown.
     func cascade(probes: [SocketEndpoint: ReplicaProbe], statuses: [SocketEndpoint: ReplicaStatus],
                  writerPosition position: WALPosition?) -> [String: Cascade] {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard cascades else { return [:] }
         var upstreams: [String: [(endpoint: SocketEndpoint, status: ReplicaStatus)]] = [:]
         var names = Set<AddressResolver.Name>()
@@ -38,8 +40,8 @@ extension ReconcileLoop {
                 names.insert(AddressResolver.Name(name: candidateName(sender, service), family: service.service.key.family))
             }
         }
-        let addresses = names.isEmpty ? [:]
-            : resolver.addresses(of: names, within: .milliseconds(configuration.probeTimeout.milliseconds))
+        // What is known now: a name new to the resolver is looked up for the next round.
+        let addresses = resolver.knownAddresses(of: names)
         var cascades: [String: Cascade] = [:]
         for service in configuration.virtualServices where service.discovery == .cascade {
             var cascade = Cascade()
@@ -61,6 +63,7 @@ extension ReconcileLoop {
     /// Where the cascaded rows of the service's members point, for the probes: a standby not
     /// serving names nobody worth a connection (and allowed networks apply, as to the writer's rows).
     func endpoints(of cascades: [String: Cascade]) -> Set<SocketEndpoint> {
+        dispatchPrecondition(condition: .onQueue(queue))
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
             guard let cascade = cascades[service.name], let tracker = trackers[service.name] else { continue }

@@ -22,7 +22,8 @@ extension ReconcileLoop {
         /// This round has probed the standbys its first answers named.
         var cascadeProbed = false
         var writerOutcome: Result<WriterReport, PostgresError>?
-        /// Each service's candidates from this round's writer report, resolved once.
+        /// Each service's candidates from this round's writer report, made once its rows'
+        /// names were looked up.
         var plans: [ServiceCandidates]?
     }
 
@@ -31,6 +32,7 @@ extension ReconcileLoop {
                                        statics: [StaticCandidate])
 
     func startRound(urgent: Bool = false) {
+        dispatchPrecondition(condition: .onQueue(queue))
         switch roundSchedule.start(at: .now, urgent: urgent, once: afterDecision != nil) {
         case .queued: return
         case .hurried(let step):
@@ -54,7 +56,8 @@ extension ReconcileLoop {
         }
         let patienceEnds = roundSchedule.askedWriter(stillRunning: writer.isBusy)
         // Candidates known before the writer answers: its last rows, the static lists, and
-        // every server still in a pool. New rows get their probes when the writer answers.
+        // every server still in a pool, with the addresses known now (never waited for here).
+        // New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
         probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()).union(cascadeEndpoints), last: cascadeEndpoints)
         // Armed only while this round still waits (a batch that answered at once could have
@@ -74,6 +77,7 @@ extension ReconcileLoop {
 
     /// - Parameter last: those named only by standbys (cascade), after the others in the budget.
     func probeBatch(_ endpoints: Set<SocketEndpoint>, last: Set<SocketEndpoint> = []) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard var current = round else { return }
         current.cascadeOnly.formUnion(last)
         // Once per batch: a walk over every pool's servers (a cost that grows with them).
@@ -109,20 +113,39 @@ extension ReconcileLoop {
     }
 
     func writerAnswered(_ outcome: Result<WriterReport, PostgresError>) {
+        dispatchPrecondition(condition: .onQueue(queue))
         latestWriter = (outcome, now)
         // A late answer (the round decided without it) serves the next round.
         guard roundSchedule.writerAnswered() else { return }
         round?.writerOutcome = outcome
-        if case .success(let report) = outcome, !report.inRecovery {
-            let plans = plans(for: report)
-            round?.plans = plans
-            probeBatch(endpoints(of: plans))
+        // Its rows' names are looked up off the queue; the round waits for them (no longer than
+        // the probe timeout) so a new replica is probed in the round its row first appears.
+        if case .success(let report) = outcome, !report.inRecovery, let asked = roundSchedule.askedLookups() {
+            resolver.resolve(lookupNames(for: report), within: .milliseconds(configuration.probeTimeout.milliseconds),
+                             on: queue) { [weak self] _ in
+                self?.namesResolved(of: report, round: asked)
+            }
         }
+        follow(roundSchedule.step(at: .now))
+    }
+
+    /// The lookups of the writer's rows in round `asked` answered (or their budget passed):
+    /// the round's plans are made and their new candidates probed. The answers are in the
+    /// resolver by now; the plans read them under the configuration in force (a reload may have
+    /// come meanwhile).
+    func namesResolved(of report: WriterReport, round asked: Int) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        // Late (its round decided): the resolver keeps the answers for the next round.
+        guard roundSchedule.lookupsAnswered(round: asked) else { return }
+        let plans = plans(for: report)
+        round?.plans = plans
+        probeBatch(endpoints(of: plans))
         follow(roundSchedule.step(at: .now))
     }
 
     /// Does what the schedule said: decide now, or keep waiting (the patience timer is armed).
     func follow(_ step: RoundStep) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard step == .decide, let current = round else { return }
         let started = roundSchedule.round?.started ?? .now
         patienceTimer?.cancel()
@@ -143,10 +166,12 @@ extension ReconcileLoop {
     }
 
     func isSettling() -> Bool {
-        configuration.virtualServices.contains { trackers[$0.name]?.isSettling(policy: $0.policy) == true }
+        dispatchPrecondition(condition: .onQueue(queue))
+        return configuration.virtualServices.contains { trackers[$0.name]?.isSettling(policy: $0.policy) == true }
     }
 
     func scheduleFastRound(after delay: Duration) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now() + delay.dispatchInterval)
         timer.setEventHandler { [weak self] in
