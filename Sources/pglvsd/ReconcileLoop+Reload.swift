@@ -73,8 +73,12 @@ extension ReconcileLoop {
         if change.reschedulesRounds { schedule() }
     }
 
+    /// How long a stop waits for the files' last writes: well inside the unit's TimeoutStopSec (5 s).
+    static let flushLimit = Duration.seconds(2)
+
     /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
-    /// with on_stop: remove the daemon's own services are deleted.
+    /// with on_stop: remove the daemon's own services are deleted. The last round's status and
+    /// metrics files are written before `completion`, unless the filesystem hangs.
     func stop(completion: @escaping @Sendable () -> Void) {
         queue.async {
             ServiceManager.notify(.stopping)
@@ -91,7 +95,13 @@ extension ReconcileLoop {
             } else {
                 self.logger.info("stopping; the IPVS table is left in place")
             }
-            completion()
+            let logger = self.logger
+            self.publisher.flush(waitingAtMost: ReconcileLoop.flushLimit) { flushed in
+                if !flushed {
+                    logger.warning("stopping without the last status and metrics files: their writes did not end within \(ReconcileLoop.flushLimit)")
+                }
+                completion()
+            }
         }
     }
 }
