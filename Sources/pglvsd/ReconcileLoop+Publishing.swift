@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -13,6 +14,7 @@ import Systemd
 extension ReconcileLoop {
     /// After each decision, whether or not the kernel could be read.
     func publish(lastCycleSeconds: Double) {
+        dispatchPrecondition(condition: .onQueue(queue))
         // First: it decides READY, which the status file says too.
         let notifications = serviceManagerNotifications()
         var files = [PublishedContent.status(statusReport(), path: StatusReport.path(runtimeDirectory: configuration.runtimeDirectory))]
@@ -24,6 +26,7 @@ extension ReconcileLoop {
 
     /// A published file's problem started, changed or ended (on the queue): said once each.
     func published(_ report: LivePublisher.Report) {
+        dispatchPrecondition(condition: .onQueue(queue))
         if let problem = report.problem {
             logger.error("\(problem)")
         } else {

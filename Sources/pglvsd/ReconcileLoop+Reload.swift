@@ -9,6 +9,7 @@ extension ReconcileLoop {
     /// the running configuration kept. Pools of services still configured keep their state.
     func reload(path: String) {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             ServiceManager.notify(.reloading)
             // READY=1 here ends the reload; before the first READY it would end the start-up too.
             defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
@@ -27,6 +28,7 @@ extension ReconcileLoop {
     }
 
     func apply(_ loaded: DaemonConfiguration) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let old = configuration
         configuration = loaded
         roundSchedule.timing = ReconcileLoop.timing(loaded)
@@ -81,6 +83,7 @@ extension ReconcileLoop {
     /// metrics files are written before `completion`, unless the filesystem hangs.
     func stop(completion: @escaping @Sendable () -> Void) {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             ServiceManager.notify(.stopping)
             self.timer?.cancel()
             if self.configuration.onStop == .remove {

@@ -20,6 +20,8 @@ import Systemd
 /// `+Cascade`), gathering and applying the decision (`+Decision`), what it publishes
 /// (`+Publishing`), reload and stop (`+Reload`), settings it warns about (`+Checks`); the
 /// kernel steps go through `IPVSPoolKeeper`, and a reload's diff is a `ConfigurationChange`.
+///
+/// Confined to `queue`, asserted by dispatchPrecondition.
 final class ReconcileLoop: @unchecked Sendable {
     var configuration: DaemonConfiguration
     let logger: Logger
@@ -117,6 +119,7 @@ final class ReconcileLoop: @unchecked Sendable {
 
     /// Something arrived on an idle probe connection: its server is going away. Observe now.
     func stirred(_ endpoint: SocketEndpoint, farewell: String?) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !dryRun else { return }
         let said = farewell.map { ": \($0)" } ?? " (server going away?)"
         logger.info("probe connection to \(endpoint) stirred while idle\(said); observing now",
@@ -159,6 +162,7 @@ final class ReconcileLoop: @unchecked Sendable {
 
     func start() {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             self.logAllowedNetworks()
             self.logPasswordExposure()
             self.checkWatchdog()
@@ -173,6 +177,7 @@ final class ReconcileLoop: @unchecked Sendable {
     func runOnce() -> [String: CycleResult] {
         let decided = DispatchSemaphore(value: 0)
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             self.afterDecision = { decided.signal() }
             self.startRound()
         }
@@ -185,6 +190,7 @@ final class ReconcileLoop: @unchecked Sendable {
     }
 
     func schedule() {
+        dispatchPrecondition(condition: .onQueue(queue))
         timer?.cancel()
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = configuration.pollInterval.milliseconds
