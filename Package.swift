@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "ConfigurationTests", dependencies: ["Configuration", "PoolCore", "LVSModel", "TestSupport", "YAML"]),
         // The daemon's own pieces: configuration reads, maintenance marks, and the loop's parts
         // against a recording IPVS table (kernel apply and drift, the reload diff).
-        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "Postgres", "RoundCore", "TestSupport"]),
+        .testTarget(name: "pglvsdTests", dependencies: ["pglvsd", "IPVS", "LVSModel", "Configuration", "PoolCore", "Postgres", "RoundCore",
+                                                   "Systemd", "TestSupport"]),
         // Helpers shared by test targets (a loopback listener that never answers, the fuzz campaigns).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ]

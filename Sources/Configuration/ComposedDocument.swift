@@ -2,8 +2,8 @@ import YAML
 
 /// The configuration's YAML tree, shared through the decoder's userInfo for what the Decoder
 /// protocol cannot give: a large mapping's entries in one pass, and what was found where
-/// something else was expected.
-final class ComposedDocument: @unchecked Sendable {
+/// something else was expected. One decode reads it, on one thread: it need not be Sendable.
+final class ComposedDocument {
     let root: YAMLNode
 
     static let userInfoKey = CodingUserInfoKey(rawValue: "pglvsd.document")!

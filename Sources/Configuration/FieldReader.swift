@@ -2,8 +2,9 @@
 // `check-config` can report all of them at once, each with its key path.
 import YAML
 
-/// Collects problems while a configuration decodes; shared through the decoder's userInfo.
-final class ProblemCollector: @unchecked Sendable {
+/// Collects problems while a configuration decodes; shared through the decoder's userInfo
+/// (one decode, on one thread: it need not be Sendable).
+final class ProblemCollector {
     var problems: [ConfigurationProblem] = []
 
     static let userInfoKey = CodingUserInfoKey(rawValue: "pglvsd.problems")!

@@ -7,8 +7,8 @@ import Dispatch
 /// idle, the socket is watched: a server that goes away (its postmaster killed, a shutdown)
 /// closes it, and `onIdleInput` says so at once instead of at the next request.
 ///
-/// Use it only from `queue`. Host names in the conninfo are resolved by libpq with a blocking
-/// getaddrinfo; give addresses (or hostaddr) where that matters.
+/// Confined to `queue`, asserted by dispatchPrecondition. Host names in the conninfo are
+/// resolved by libpq with a blocking getaddrinfo; give addresses (or hostaddr) where that matters.
 public final class PostgresChannel: @unchecked Sendable {
     public typealias Completion = @Sendable (Result<QueryResult, PostgresError>) -> Void
 
@@ -77,6 +77,7 @@ public final class PostgresChannel: @unchecked Sendable {
     /// - Parameter sql: the statement for the server's version (known once connected).
     public func run(timeout: DispatchTimeInterval, sql: @escaping @Sendable (_ serverVersion: Int) -> String,
                     completion: @escaping Completion) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard request == nil, !closed else {
             let error = PostgresError(code: .connectionLost, message: closed ? "channel closed" : "a request is already running")
             queue.async { completion(.failure(error)) }
@@ -97,6 +98,7 @@ public final class PostgresChannel: @unchecked Sendable {
 
     /// Closes the connection; a running request fails.
     public func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
         closed = true
         if let source {
             source.cancel()

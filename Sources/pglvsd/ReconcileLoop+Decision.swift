@@ -1,4 +1,5 @@
 import Configuration
+import Dispatch
 import IPVS
 import LVSModel
 import Logging
@@ -15,6 +16,7 @@ extension ReconcileLoop {
     /// answer serves, as the decider rules).
     func decide(freshWriter: Result<WriterReport, PostgresError>?, plans roundPlans: [ServiceCandidates]?,
                 probes: [SocketEndpoint: ReplicaProbe], statuses: [SocketEndpoint: ReplicaStatus], started: Double) {
+        dispatchPrecondition(condition: .onQueue(queue))
         defer {
             cycles += 1
             publish(lastCycleSeconds: now - started)

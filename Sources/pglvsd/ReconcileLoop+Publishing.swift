@@ -1,3 +1,4 @@
+import Dispatch
 import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
@@ -7,32 +8,45 @@ import Postgres
 import RoundCore
 import Systemd
 
-/// What the daemon tells the outside after each decision: the node_exporter metrics file, the
-/// status file `pglvsd status` reads, and sd_notify (READY, STATUS, WATCHDOG).
+/// What the daemon tells the outside after each decision: sd_notify (READY, STATUS, WATCHDOG),
+/// the status file `pglvsd status` reads and the node_exporter metrics file. The loop builds
+/// them as a `Publication`; its `publisher` does the I/O off the loop's queue.
 extension ReconcileLoop {
-    /// After each decision, whether or not the kernel could be read; nothing in a dry run.
+    /// After each decision, whether or not the kernel could be read.
     func publish(lastCycleSeconds: Double) {
-        guard !dryRun else { return }
-        reportToServiceManager()
-        publishStatus()
-        publishMetrics(lastCycleSeconds: lastCycleSeconds)
+        dispatchPrecondition(condition: .onQueue(queue))
+        // First: it decides READY, which the status file says too.
+        let notifications = serviceManagerNotifications()
+        var files = [PublishedContent.status(statusReport(), path: StatusReport.path(runtimeDirectory: configuration.runtimeDirectory))]
+        if let path = configuration.metricsFile {
+            files.append(.metrics(metricsSnapshot(lastCycleSeconds: lastCycleSeconds), path: path))
+        }
+        publisher.publish(Publication(notifications: notifications, files: files))
     }
 
-    /// The node_exporter textfile, when metrics_file is set; written atomically.
-    private func publishMetrics(lastCycleSeconds: Double) {
-        guard let path = configuration.metricsFile else { return }
-        let snapshot = MetricsSnapshot(
+    /// A published file's problem started, changed or ended (on the queue): said once each.
+    func published(_ report: LivePublisher.Report) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if let problem = report.problem {
+            logger.error("\(problem)")
+        } else {
+            logger.info("\(report.name) is written again")
+        }
+    }
+
+    /// The node_exporter textfile's figures.
+    private func metricsSnapshot(lastCycleSeconds: Double) -> MetricsSnapshot {
+        MetricsSnapshot(
             writerUp: decider.writerHealth.isUp,
             pools: configuration.virtualServices.compactMap { service in
                 summaries[service.name].map { (service.name, "\(service.service.key)", $0) }
             },
             lastCycleSeconds: lastCycleSeconds, cycles: cycles, kernelOperations: poolKeeper.operationsApplied, kernelErrors: kernelErrors)
-        write("the metrics file", problem: &metricsProblem) { try PublishedFile.write(snapshot.render(), to: path) }
     }
 
-    /// Writes the status file `pglvsd status` reads; failures are logged once.
-    private func publishStatus() {
-        let report = StatusReport(
+    /// What the status file `pglvsd status` reads says now.
+    private func statusReport() -> StatusReport {
+        StatusReport(
             pid: getpid(), updatedAt: Date(), pollIntervalMilliseconds: configuration.pollInterval.milliseconds,
             ready: announcedReady,
             writer: .init(conninfo: (try? Conninfo.redacted(configuration.writer.conninfo)) ?? "(unparsable)",
@@ -43,25 +57,11 @@ extension ReconcileLoop {
                                       minPool: service.policy.minPool, wallClock: wallClock)
                 }
             })
-        let path = StatusReport.path(runtimeDirectory: configuration.runtimeDirectory)
-        write(path, problem: &statusProblem) { try report.write(to: path) }
-    }
-
-    /// Writes one of the files the daemon publishes; a failure is logged when it starts or
-    /// changes, not every round.
-    private func write(_ file: String, problem: inout RecurringProblem, _ body: () throws -> Void) {
-        do {
-            try body()
-            _ = problem.end()
-        } catch {
-            let text = "cannot write \(file): \(error)"
-            if problem.recur(text) { logger.error("\(text)") }
-        }
     }
 
     /// READY once the kernel first matches the decision, STATUS when the summary changes, and
     /// WATCHDOG every cycle: a wedged loop stops the keep-alives and systemd restarts it.
-    private func reportToServiceManager() {
+    private func serviceManagerNotifications() -> [NotifyState] {
         var states: [NotifyState] = [.watchdog]
         let status = statusLine()
         if status != lastStatus {
@@ -86,7 +86,7 @@ extension ReconcileLoop {
                 }
             }
         }
-        ServiceManager.notify(states)
+        return states
     }
 
     /// READY=1 (which `systemctl start` waits for) goes out once no server is still counting

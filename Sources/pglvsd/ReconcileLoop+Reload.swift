@@ -9,6 +9,7 @@ extension ReconcileLoop {
     /// the running configuration kept. Pools of services still configured keep their state.
     func reload(path: String) {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             ServiceManager.notify(.reloading)
             // READY=1 here ends the reload; before the first READY it would end the start-up too.
             defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
@@ -27,6 +28,7 @@ extension ReconcileLoop {
     }
 
     func apply(_ loaded: DaemonConfiguration) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let old = configuration
         configuration = loaded
         roundSchedule.timing = ReconcileLoop.timing(loaded)
@@ -73,10 +75,15 @@ extension ReconcileLoop {
         if change.reschedulesRounds { schedule() }
     }
 
+    /// How long a stop waits for the files' last writes: well inside the unit's TimeoutStopSec (5 s).
+    static let flushLimit = Duration.seconds(2)
+
     /// SIGTERM: by default the table stays (reads keep flowing while pglvsd restarts);
-    /// with on_stop: remove the daemon's own services are deleted.
+    /// with on_stop: remove the daemon's own services are deleted. The last round's status and
+    /// metrics files are written before `completion`, unless the filesystem hangs.
     func stop(completion: @escaping @Sendable () -> Void) {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             ServiceManager.notify(.stopping)
             self.timer?.cancel()
             if self.configuration.onStop == .remove {
@@ -91,7 +98,13 @@ extension ReconcileLoop {
             } else {
                 self.logger.info("stopping; the IPVS table is left in place")
             }
-            completion()
+            let logger = self.logger
+            self.publisher.flush(waitingAtMost: ReconcileLoop.flushLimit) { flushed in
+                if !flushed {
+                    logger.warning("stopping without the last status and metrics files: their writes did not end within \(ReconcileLoop.flushLimit)")
+                }
+                completion()
+            }
         }
     }
 }

@@ -20,6 +20,8 @@ import Systemd
 /// `+Cascade`), gathering and applying the decision (`+Decision`), what it publishes
 /// (`+Publishing`), reload and stop (`+Reload`), settings it warns about (`+Checks`); the
 /// kernel steps go through `IPVSPoolKeeper`, and a reload's diff is a `ConfigurationChange`.
+///
+/// Confined to `queue`, asserted by dispatchPrecondition.
 final class ReconcileLoop: @unchecked Sendable {
     var configuration: DaemonConfiguration
     let logger: Logger
@@ -81,12 +83,13 @@ final class ReconcileLoop: @unchecked Sendable {
     var cycleFailed = false
     var cycles = 0
     var kernelErrors = 0
-    var metricsProblem = RecurringProblem()
-    var statusProblem = RecurringProblem()
+    /// Tells the outside what each round decided (sd_notify, the status and metrics files),
+    /// off the loop's queue.
+    var publisher: any Publisher = SilentPublisher()
 
     /// A dry run (`pglvsd once --dry-run`) changes nothing outside the process: its table
-    /// records the kernel changes (`RecordingIPVSTable`), and it publishes nothing (no status or
-    /// metrics file, no sd_notify) and starts no round of its own.
+    /// records the kernel changes (`RecordingIPVSTable`), its publisher says nothing (no status
+    /// or metrics file, no sd_notify), and it starts no round of its own.
     let dryRun: Bool
 
     /// - Parameter table: the kernel's IPVS table (`IPVSClient`), or one that records changes.
@@ -103,6 +106,9 @@ final class ReconcileLoop: @unchecked Sendable {
         timeoutKeeper = IPVSTimeoutKeeper(settings: configuration.ipvs.timeouts)
         syncDaemonKeeper = SyncDaemonKeeper(wanted: configuration.ipvs.syncDaemons)
         observeWhenStirred(prober)
+        if !dryRun {
+            publisher = LivePublisher(reportingOn: queue) { [weak self] in self?.published($0) }
+        }
     }
 
     /// The prober reports a connection that stirred while idle (its postmaster died), and the
@@ -113,6 +119,7 @@ final class ReconcileLoop: @unchecked Sendable {
 
     /// Something arrived on an idle probe connection: its server is going away. Observe now.
     func stirred(_ endpoint: SocketEndpoint, farewell: String?) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !dryRun else { return }
         let said = farewell.map { ": \($0)" } ?? " (server going away?)"
         logger.info("probe connection to \(endpoint) stirred while idle\(said); observing now",
@@ -155,6 +162,7 @@ final class ReconcileLoop: @unchecked Sendable {
 
     func start() {
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             self.logAllowedNetworks()
             self.logPasswordExposure()
             self.checkWatchdog()
@@ -164,19 +172,25 @@ final class ReconcileLoop: @unchecked Sendable {
         }
     }
 
-    /// One round, now, waited for on the caller's thread (for `pglvsd once`); returns each
-    /// pool's result.
+    /// One round, now, waited for on the caller's thread (for `pglvsd once`), its files
+    /// written; returns each pool's result.
     func runOnce() -> [String: CycleResult] {
         let decided = DispatchSemaphore(value: 0)
         queue.async {
+            dispatchPrecondition(condition: .onQueue(self.queue))
             self.afterDecision = { decided.signal() }
             self.startRound()
         }
         decided.wait()
+        // The process ends right after: its status and metrics files must be on disk first.
+        let written = DispatchSemaphore(value: 0)
+        queue.sync { publisher }.flush(waitingAtMost: ReconcileLoop.flushLimit) { _ in written.signal() }
+        written.wait()
         return queue.sync { summaries }
     }
 
     func schedule() {
+        dispatchPrecondition(condition: .onQueue(queue))
         timer?.cancel()
         let timer = DispatchSource.makeTimerSource(queue: queue)
         let interval = configuration.pollInterval.milliseconds

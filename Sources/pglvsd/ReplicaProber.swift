@@ -12,6 +12,8 @@ import Postgres
 /// connection is dropped, so a server slow to fork a backend is not reconnected forever.
 /// Idle connections are watched, so a replica whose postmaster dies is reported at once.
 /// Reconnects back off (bounded), and each connection's state changes are logged once.
+///
+/// Confined to `queue`, asserted by dispatchPrecondition.
 final class ReplicaProber: @unchecked Sendable {
     private let conninfo: String
     private let password: String?
@@ -105,6 +107,7 @@ final class ReplicaProber: @unchecked Sendable {
     /// server's last failure — since the request's own end, and its deadline, will never reach
     /// a prober that is gone: a reload in the middle of a round must not stop the loop.
     func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
         let waiting = links.values.compactMap { link in link.waiter.map { ($0, link.lastFailure ?? .connecting) } }
         links.values.forEach { $0.channel.close() }
         links = [:]
@@ -116,6 +119,7 @@ final class ReplicaProber: @unchecked Sendable {
 
     /// Closes the connections of servers no longer candidates.
     func keep(only endpoints: Set<SocketEndpoint>) {
+        dispatchPrecondition(condition: .onQueue(queue))
         for (endpoint, link) in links where !endpoints.contains(endpoint) && !link.channel.isBusy {
             link.channel.close()
             links[endpoint] = nil
@@ -132,7 +136,8 @@ final class ReplicaProber: @unchecked Sendable {
     /// - Parameter patient: wait for each request's own end (for a single `once` round).
     func probe(_ endpoints: Set<SocketEndpoint>, tracked: Set<SocketEndpoint> = [], now: Double, patient: Bool = false,
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
-        let batch = Batch(expected: endpoints.count, completion: completion)
+        dispatchPrecondition(condition: .onQueue(queue))
+        let batch = Batch(expected: endpoints.count, queue: queue, completion: completion)
         if endpoints.isEmpty { return queue.async { batch.finish() } }
         var setups = connecting
         let ordered = endpoints.sorted { a, b in
@@ -163,7 +168,7 @@ final class ReplicaProber: @unchecked Sendable {
                 ask(endpoint, &link, now: now)
             }
             // One answer per round: the request's, or the deadline's verdict, whichever is first.
-            let answered = FirstAnswer()
+            let answered = FirstAnswer(queue: queue)
             let deliver: @Sendable (ReplicaProbe) -> Void = { probe in
                 if answered.first() { batch.add(endpoint, probe) }
             }
@@ -232,6 +237,7 @@ final class ReplicaProber: @unchecked Sendable {
     /// Turns an answer into a probe result for the waiting round, updates the back-off and
     /// logs state changes.
     private func settle(_ endpoint: SocketEndpoint, _ outcome: Result<ReplicaStatus, PostgresError>, now: Double) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard var link = links[endpoint] else { return }
         let probe: ReplicaProbe
         let state: String
@@ -269,32 +275,43 @@ final class ReplicaProber: @unchecked Sendable {
     }
 }
 
-/// True the first time only. Used only on the prober's queue.
+/// True the first time only. Confined to the prober's `queue`, asserted by dispatchPrecondition.
 private final class FirstAnswer: @unchecked Sendable {
+    private let queue: DispatchQueue
     private var done = false
+
+    init(queue: DispatchQueue) { self.queue = queue }
+
     func first() -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
         defer { done = true }
         return !done
     }
 }
 
-/// Gathers one batch of probe answers; completes once, when the last one arrives. Used only
-/// on the prober's queue.
+/// Gathers one batch of probe answers; completes once, when the last one arrives. Confined to
+/// the prober's `queue`, asserted by dispatchPrecondition.
 private final class Batch: @unchecked Sendable {
+    private let queue: DispatchQueue
     private var expected: Int
     private var answers: [SocketEndpoint: ReplicaProbe] = [:]
     private let completion: @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void
 
-    init(expected: Int, completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
+    init(expected: Int, queue: DispatchQueue, completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
         self.expected = expected
+        self.queue = queue
         self.completion = completion
     }
 
     func add(_ endpoint: SocketEndpoint, _ probe: ReplicaProbe) {
+        dispatchPrecondition(condition: .onQueue(queue))
         answers[endpoint] = probe
         expected -= 1
         if expected == 0 { finish() }
     }
 
-    func finish() { completion(answers) }
+    func finish() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        completion(answers)
+    }
 }

@@ -4,9 +4,12 @@ import Postgres
 /// Keeps one connection to the writer (through the writer VIP) and asks it for its WAL
 /// senders, without blocking the loop's queue: at most one request runs at a time, bounded by
 /// the writer timeout.
+///
+/// Confined to `queue`, asserted by dispatchPrecondition.
 final class WriterObserver: @unchecked Sendable {
     private let channel: PostgresChannel
     private let timeout: DispatchTimeInterval
+    private let queue: DispatchQueue
 
     /// - Parameter queue: the loop's serial queue; completions arrive on it.
     init(conninfo: String, password: String?, timeoutMilliseconds: Int, queue: DispatchQueue) {
@@ -18,6 +21,7 @@ final class WriterObserver: @unchecked Sendable {
         // writer going away is what fail-static is for.
         channel.watchesIdleSocket = false
         timeout = .milliseconds(timeoutMilliseconds)
+        self.queue = queue
     }
 
     /// True while a request runs (a round that did not wait for it may find it still running).
@@ -25,9 +29,13 @@ final class WriterObserver: @unchecked Sendable {
 
     /// Starts a request unless one is running; `completion` runs on the loop's queue.
     func observe(completion: @escaping @Sendable (Result<WriterReport, PostgresError>) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard !channel.isBusy else { return }
         channel.writerReport(timeout: timeout, completion: completion)
     }
 
-    func close() { channel.close() }
+    func close() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        channel.close()
+    }
 }
