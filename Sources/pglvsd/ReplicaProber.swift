@@ -137,7 +137,7 @@ final class ReplicaProber: @unchecked Sendable {
     func probe(_ endpoints: Set<SocketEndpoint>, tracked: Set<SocketEndpoint> = [], now: Double, patient: Bool = false,
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let batch = Batch(expected: endpoints.count, queue: queue, completion: completion)
+        let batch = ProbeBatch(expected: endpoints.count, queue: queue, completion: completion)
         if endpoints.isEmpty { return queue.async { batch.finish() } }
         var setups = connecting
         let ordered = endpoints.sorted { a, b in
@@ -272,46 +272,5 @@ final class ReplicaProber: @unchecked Sendable {
         links[endpoint] = link
         waiter?(probe)
         if !waitingSetups.isEmpty { startWaitingSetups(now: now) }
-    }
-}
-
-/// True the first time only. Confined to the prober's `queue`, asserted by dispatchPrecondition.
-private final class FirstAnswer: @unchecked Sendable {
-    private let queue: DispatchQueue
-    private var done = false
-
-    init(queue: DispatchQueue) { self.queue = queue }
-
-    func first() -> Bool {
-        dispatchPrecondition(condition: .onQueue(queue))
-        defer { done = true }
-        return !done
-    }
-}
-
-/// Gathers one batch of probe answers; completes once, when the last one arrives. Confined to
-/// the prober's `queue`, asserted by dispatchPrecondition.
-private final class Batch: @unchecked Sendable {
-    private let queue: DispatchQueue
-    private var expected: Int
-    private var answers: [SocketEndpoint: ReplicaProbe] = [:]
-    private let completion: @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void
-
-    init(expected: Int, queue: DispatchQueue, completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
-        self.expected = expected
-        self.queue = queue
-        self.completion = completion
-    }
-
-    func add(_ endpoint: SocketEndpoint, _ probe: ReplicaProbe) {
-        dispatchPrecondition(condition: .onQueue(queue))
-        answers[endpoint] = probe
-        expected -= 1
-        if expected == 0 { finish() }
-    }
-
-    func finish() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        completion(answers)
     }
 }
