@@ -3,13 +3,15 @@ import RoundCore
 import Synchronization
 import Systemd
 
-/// The daemon's publisher: sd_notify at once (a non-blocking datagram, and WATCHDOG=1 must mark
+/// The daemon's publisher: sd_notify at once (one datagram to systemd, and WATCHDOG=1 must mark
 /// the round that sent it), the files on a serial queue of their own. While a write is still
 /// running, a newer publication replaces the one waiting: only the newest is written, so a
 /// filesystem that stalls costs one write in flight, not a backlog of every round's.
 ///
 /// A file that cannot be written is reported on `reportQueue` when its problem starts or its
-/// text changes, and once when it ends (`RecurringProblem`), not every round.
+/// text changes, and once when it ends (`RecurringProblem`), not every round. A write that has
+/// not ended after `hungAfter` (a hung filesystem) is reported the same way by the next round's
+/// publish: the keep-alives still go out, so nothing else would say that the files went stale.
 final class LivePublisher: Publisher {
     /// Writes one file; tests inject one that is slow or fails.
     typealias FileWriter = @Sendable (PublishedContent) throws -> Void
@@ -30,6 +32,8 @@ final class LivePublisher: Publisher {
         /// A drain is queued or running on `files`.
         var draining = false
         var problems: [PublishedContent.Kind: RecurringProblem] = [:]
+        /// The write running on `files`, and since when.
+        var writing: (kind: PublishedContent.Kind, name: String, since: ContinuousClock.Instant)?
     }
 
     private let state = Mutex(State())
@@ -38,6 +42,7 @@ final class LivePublisher: Publisher {
     private let report: @Sendable (Report) -> Void
     private let writeFile: FileWriter
     private let notify: Notifier
+    private let hungAfter: Duration
 
     /// - Parameters:
     ///   - reportQueue: the loop's queue, where `report` runs.
@@ -46,7 +51,9 @@ final class LivePublisher: Publisher {
     init(reportingOn reportQueue: DispatchQueue,
          writeFile: @escaping FileWriter = { try $0.write() },
          notify: @escaping Notifier = { ServiceManager.notify($0) },
+         hungAfter: Duration = .seconds(10),
          report: @escaping @Sendable (Report) -> Void) {
+        self.hungAfter = hungAfter
         self.reportQueue = reportQueue
         self.writeFile = writeFile
         self.notify = notify
@@ -55,6 +62,13 @@ final class LivePublisher: Publisher {
 
     func publish(_ publication: Publication) {
         notify(publication.notifications)
+        let hung: Report? = state.withLock { state in
+            guard let writing = state.writing, ContinuousClock.now - writing.since >= hungAfter else { return nil }
+            let problem = "cannot write \(writing.name): its write has not ended within \(hungAfter) (a hung filesystem?)"
+            return state.problems[writing.kind, default: RecurringProblem()].recur(problem)
+                ? Report(file: writing.kind, name: writing.name, problem: problem) : nil
+        }
+        if let hung { reportQueue.async { self.report(hung) } }
         let startDrain = state.withLock { state in
             state.waiting = publication
             defer { state.draining = true }
@@ -94,12 +108,14 @@ final class LivePublisher: Publisher {
 
     private func write(_ file: PublishedContent) {
         var failure: String?
+        state.withLock { $0.writing = (file.kind, file.name, .now) }
         do {
             try writeFile(file)
         } catch {
             failure = "cannot write \(file.name): \(error)"
         }
         let said: Report? = state.withLock { state in
+            state.writing = nil
             if let failure {
                 return state.problems[file.kind, default: RecurringProblem()].recur(failure) ? Report(file: file.kind, name: file.name, problem: failure) : nil
             }

@@ -92,8 +92,11 @@ extension ReconcileLoop {
     /// Reads which real servers the kernel holds for each configured service (at start: what
     /// the first decision adopts). A failed read leaves none: the first round then learns them.
     func noteAdoptedEndpoints() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        table.timeBudget = .milliseconds(CycleBudget.kernelMilliseconds)
+        defer { table.timeBudget = nil }
         let (kernel, _) = readKernel()
-        guard case .success(let services) = kernel else { return }
+        guard case .success(let services) = kernel else { return adoptedEndpoints = [:] }
         adoptedEndpoints = services.mapValues { Set($0.destinations.map(\.endpoint)) }
     }
 

@@ -10,6 +10,7 @@ extension ReconcileLoop {
     func reload(path: String) {
         queue.async {
             dispatchPrecondition(condition: .onQueue(self.queue))
+            guard !self.stopping else { return }
             ServiceManager.notify(.reloading)
             // READY=1 here ends the reload; before the first READY it would end the start-up too.
             defer { ServiceManager.notify(self.announcedReady ? [.ready, .status(self.statusLine())] : [.status(self.statusLine())]) }
@@ -72,6 +73,10 @@ extension ReconcileLoop {
             idleSessionWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }
+        prober.forgetWaitingSetups()
+        // Services new or re-keyed by this reload probe what the kernel holds for them from
+        // their first round, as at start (a service with a tracker goes by its tracker).
+        noteAdoptedEndpoints()
         if change.reschedulesRounds { schedule() }
     }
 
@@ -84,8 +89,14 @@ extension ReconcileLoop {
     func stop(completion: @escaping @Sendable () -> Void) {
         queue.async {
             dispatchPrecondition(condition: .onQueue(self.queue))
+            // A second signal while the first one's files are written: that one ends the process.
+            guard !self.stopping else { return }
+            self.stopping = true
             ServiceManager.notify(.stopping)
-            self.timer?.cancel()
+            // No round starts or decides from here (see `stopping`): the timers go, and the
+            // round in flight is dropped.
+            for timer in [self.timer, self.fastTimer, self.patienceTimer] { timer?.cancel() }
+            self.round = nil
             if self.configuration.onStop == .remove {
                 for service in self.configuration.virtualServices {
                     do {

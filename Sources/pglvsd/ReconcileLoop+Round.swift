@@ -33,6 +33,7 @@ extension ReconcileLoop {
 
     func startRound(urgent: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard !stopping else { return }
         switch roundSchedule.start(at: .now, urgent: urgent, once: afterDecision != nil) {
         case .queued: return
         case .hurried(let step):
@@ -146,7 +147,7 @@ extension ReconcileLoop {
     /// Does what the schedule said: decide now, or keep waiting (the patience timer is armed).
     func follow(_ step: RoundStep) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard step == .decide, let current = round else { return }
+        guard step == .decide, !stopping, let current = round else { return }
         let started = roundSchedule.round?.started ?? .now
         patienceTimer?.cancel()
         patienceTimer = nil

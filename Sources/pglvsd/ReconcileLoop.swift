@@ -46,6 +46,9 @@ final class ReconcileLoop: @unchecked Sendable {
     let resolver = AddressResolver()
     /// Whether the warning that candidates exceed the probe budget stands (logged once).
     var probeBudgetWarned = false
+    /// SIGTERM or SIGINT was taken: no round starts or decides any more (a decision after an
+    /// `on_stop: remove` would put the deleted services back while the last files are written).
+    var stopping = false
     /// The real servers the kernel held at start, per service, until its first decision adopts them.
     var adoptedEndpoints: [String: Set<SocketEndpoint>] = [:]
     /// Where the last decision's cascaded rows pointed: probed from the start of the next round.

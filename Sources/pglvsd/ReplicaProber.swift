@@ -117,6 +117,13 @@ final class ReplicaProber: @unchecked Sendable {
         for (waiter, answer) in waiting { queue.async { waiter(answer) } }
     }
 
+    /// Forgets the setups waiting their turn (a reload: what may be probed can have changed, and
+    /// a probe hands the password to whoever answers). The next round asks again for those it may.
+    func forgetWaitingSetups() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        waitingSetups = []
+    }
+
     /// Closes the connections of servers no longer candidates.
     func keep(only endpoints: Set<SocketEndpoint>) {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -163,6 +170,7 @@ final class ReplicaProber: @unchecked Sendable {
                     }
                     setups += 1
                     link.lastSetup = now
+                    waitingSetups.removeAll { $0 == endpoint }
                 }
                 link.silentSince = nil
                 ask(endpoint, &link, now: now)
@@ -213,7 +221,10 @@ final class ReplicaProber: @unchecked Sendable {
         var setups = connecting
         while setups < maximumConnecting, !waitingSetups.isEmpty {
             let endpoint = waitingSetups.removeFirst()
-            guard var link = links[endpoint], !link.channel.isBusy, !link.channel.isConnected else { continue }
+            // Its back-off holds here as in a round: a server refusing every setup is not tried
+            // again the moment its last setup failed.
+            guard var link = links[endpoint], !link.channel.isBusy, !link.channel.isConnected,
+                  link.lastFailure == nil || now >= link.retryAt else { continue }
             setups += 1
             link.lastSetup = now
             link.silentSince = nil

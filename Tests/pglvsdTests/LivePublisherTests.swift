@@ -68,6 +68,35 @@ import Testing
         ])
     }
 
+    /// A write that never ends would keep the files stale in silence (the keep-alives still go
+    /// out): the next rounds say it once, and its end once.
+    @Test func aHungWriteIsReportedByTheNextRoundsOnce() throws {
+        let files = FileWrites(blocking: true)
+        let loop = DispatchQueue(label: "test.loop")
+        let reports = Mutex<[LivePublisher.Report]>([])
+        let publisher = LivePublisher(reportingOn: loop, writeFile: files.write, notify: { _ in },
+                                      hungAfter: .milliseconds(200), report: { report in reports.withLock { $0.append(report) } })
+        publisher.publish(publication(cycle: 1))
+        #expect(files.waitUntilWriting())
+        publisher.publish(publication(cycle: 2))
+        #expect(loop.sync { reports.withLock { $0 } }.isEmpty, "reported before hungAfter")
+        let name = "the metrics file"
+        let hung = LivePublisher.Report(file: .metrics, name: name,
+                                        problem: "cannot write \(name): its write has not ended within 0.2 seconds (a hung filesystem?)")
+        // Rounds go on publishing (every 100 ms here) until one finds the write past hungAfter.
+        var said = false
+        for _ in 0..<50 where !said {
+            usleep(100_000)
+            publisher.publish(publication(cycle: 3))
+            said = loop.sync { reports.withLock { $0 } } == [hung]
+        }
+        #expect(said, "\(reports.withLock { $0 })")
+        publisher.publish(publication(cycle: 4))
+        files.release()
+        #expect(waitForFlush(publisher) == true)
+        #expect(loop.sync { reports.withLock { $0 } } == [hung, .init(file: .metrics, name: name, problem: nil)])
+    }
+
     @Test func flushingWaitsForTheWritesPublishedBefore() throws {
         let files = FileWrites(blocking: true)
         let publisher = files.publisher()

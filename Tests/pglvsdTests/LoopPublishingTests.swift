@@ -111,9 +111,37 @@ import Testing
         #expect(log.messages(at: .info).filter { $0.contains("metrics file") } == ["the metrics file is written again"])
     }
 
-    private func makeLoop(in directory: String, metrics: Bool = true, dryRun: Bool = false,
+    /// SIGTERM with `on_stop: remove` (what the Pacemaker agent writes): once the services are
+    /// deleted no round starts or decides again, or its decision would put them back while the
+    /// last files are written.
+    @Test func afterAStopNoRoundPutsTheDeletedServicesBack() throws {
+        let directory = try TemporaryDirectory()
+        let table = RecordingIPVSTable()
+        let loop = try makeLoop(in: directory.path, table: table, extra: "on_stop: remove")
+        loop.queue.sync {
+            let answer = ReconcileLoop.writerAnswer()
+            loop.latestWriter = (answer, loop.now)
+            loop.decide(freshWriter: answer, plans: nil, probes: [:], statuses: [:], started: loop.now)
+        }
+        #expect(try loop.queue.sync { try table.services().count } == 1)
+        let stopped = DispatchSemaphore(value: 0)
+        loop.stop { stopped.signal() }
+        #expect(stopped.wait(timeout: .now() + 5) == .success)
+        // A poll timer, a fast round or a probe's answer already queued behind the stop.
+        let started = loop.queue.sync { () -> Bool in
+            loop.startRound()
+            loop.follow(.decide)
+            return loop.round != nil || loop.roundSchedule.round != nil
+        }
+        #expect(!started, "a round began after the stop")
+        #expect(try loop.queue.sync { try table.services() }.isEmpty, "the deleted service is back")
+    }
+
+    private func makeLoop(in directory: String, metrics: Bool = true, dryRun: Bool = false, table: RecordingIPVSTable = RecordingIPVSTable(),
+                          extra: String = "",
                           logger: Logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }) throws -> ReconcileLoop {
         let configuration = try ConfigurationLoader.load(yaml: """
+            \(extra)
             writer:
               conninfo: "host=127.0.0.1 port=1 dbname=postgres user=pglvsd"
             runtime_directory: \(directory)/run
@@ -124,7 +152,7 @@ import Testing
                 address: 10.0.0.200
                 port: 5432
             """)
-        return ReconcileLoop(configuration: configuration, logger: logger, table: RecordingIPVSTable(), dryRun: dryRun)
+        return ReconcileLoop(configuration: configuration, logger: logger, table: table, dryRun: dryRun)
     }
 }
 

@@ -50,7 +50,12 @@ struct ProbeSilenceTests {
             }
         }
         let admin = try PostgresConnection(ConnectionSettings(conninfo: "host=127.0.0.1 port=\(Self.port) dbname=postgres user=postgres"))
-        let backends = try admin.query("SELECT pid FROM pg_stat_activity WHERE application_name = 'pglvsd-probe'")
+        // Only this prober's backend (user postgres): other suites probe replica1 at the same time.
+        let backends = try admin.query("""
+            SELECT pid FROM pg_stat_activity
+            WHERE application_name = 'pglvsd-probe' AND usename = 'postgres' AND pid <> pg_backend_pid()
+            """)
+        try #require(backends.rows.count == 1, "expected this prober's backend alone on replica1: \(backends.rows)")
         let pidText: String? = backends.rows.first?.first ?? nil
         let pid = try #require(pidText.flatMap { Int32($0) }, "no pglvsd-probe backend on replica1")
         #expect(kill(pid, SIGSTOP) == 0)
@@ -60,8 +65,8 @@ struct ProbeSilenceTests {
         #expect(first == .unreachable("no answer within 1000ms"))
         #expect(firstTook >= Duration.milliseconds(900), "the first verdict came before a probe timeout: \(firstTook)")
         // The next round starts a while after (the decision, a fast round's interval) and its
-        // verdict comes a probe timeout after the first one: 0.4 s into it, not a full timeout.
-        let gap = Duration.milliseconds(600)
+        // verdict comes a probe timeout after the first one: 0.3 s into it, not a full timeout.
+        let gap = Duration.milliseconds(700)
         usleep(UInt32(gap / .microseconds(1)))
         let (second, secondTook) = Self.round(prober, endpoint, queue: queue, now: 2)
         #expect(second == .unreachable("no answer within 1000ms"))

@@ -81,6 +81,33 @@ import TestSupport
         #expect(nowSettingUp.count == 8 && nowSettingUp.isSuperset(of: neverTried), "\(nowSettingUp) \(neverTried)")
     }
 
+    /// A reload forgets the setups waiting their turn: what may be probed can have changed, and a
+    /// probe hands the password to whoever answers. When the running setups end, none follows.
+    @Test func aReloadForgetsTheSetupsWaitingTheirTurn() throws {
+        let listeners = try (0..<12).map { _ in try SilentListenerBox() }
+        let endpoints = Set(try listeners.map { SocketEndpoint(address: try #require(IPAddress("127.0.0.1")), port: $0.listener.port) })
+        let queue = DispatchQueue(label: "test.prober.forget")
+        let prober = queue.sync {
+            ReplicaProber(conninfo: "dbname=postgres user=pglvsd connect_timeout=30", password: nil,
+                          timeoutMilliseconds: 300, watchIdle: true, maximumBackoffSeconds: 1,
+                          maximumConnecting: 8, queue: queue, logger: Logger(label: "test"))
+        }
+        defer { queue.sync { prober.close() } }
+        let inSetup = queue.sync { () -> Int in
+            prober.probe(endpoints, now: 0) { _ in }
+            prober.forgetWaitingSetups()
+            return prober.connecting
+        }
+        #expect(inSetup == 8)
+        // The eight end at the 2 s hard limit; a refill would start the four others at once.
+        var drained = false
+        for _ in 0..<60 where !drained {
+            usleep(100_000)
+            drained = queue.sync { prober.connecting == 0 }
+        }
+        #expect(drained, "setups still running: \(queue.sync { prober.settingUp })")
+    }
+
     /// A single `once` round has no later round: every setup runs.
     @Test func aPatientRoundSetsEveryServerUp() throws {
         let listeners = try (0..<10).map { _ in try SilentListenerBox() }
