@@ -2,6 +2,7 @@ import Configuration
 import LVSModel
 import PoolCore
 import Postgres
+import RoundCore
 import Systemd
 
 /// Settings that defeat the daemon without breaking it, each said once when it starts and once
@@ -40,6 +41,9 @@ extension ReconcileLoop {
         knownKeepalives.merge(prober.keepalives) { _, new in new }
         guard let tcpTimeout = timeoutKeeper.kernel?.tcp else { return }
         var members = Set<SocketEndpoint>()
+        // One warning per server and service: hundreds of servers in several services would
+        // flood the journal at start (2,400 lines in the scaling run), so past 20 a count.
+        var burst = LogBurstLimit()
         for configured in configuration.virtualServices where IdleSessionCheck.appliesTo(configured.service.key) {
             let pool = summaries[configured.name]?.members ?? []
             members.formUnion(pool.map(\.endpoint))
@@ -53,9 +57,12 @@ extension ReconcileLoop {
                 .update(warnings) { warning in !judged.contains { warning.hasPrefix($0) } }
             var serviceLogger = logger
             serviceLogger[metadataKey: "virtual_service"] = "\(configured.service.key)"
-            for warning in raised { serviceLogger.warning("\(warning)") }
-            for warning in cleared { serviceLogger.info("no longer: \(warning)") }
+            for warning in raised where burst.admits("idle-session warnings", warning) { serviceLogger.warning("\(warning)") }
+            for warning in cleared where burst.admits("idle-session warnings ending", "no longer: \(warning)") {
+                serviceLogger.info("no longer: \(warning)")
+            }
         }
+        logger.log(burst.summary())
         knownKeepalives = knownKeepalives.filter { members.contains($0.key) }
     }
 

@@ -73,7 +73,6 @@ extension ReconcileLoop {
             idleSessionWarnings[service.name] = nil
             logger.warning("\(service.name) (\(service.service.key)) is no longer configured; its kernel entries are left as they are")
         }
-        prober.forgetWaitingSetups()
         // Services new or re-keyed by this reload probe what the kernel holds for them from
         // their first round, as at start (a service with a tracker goes by its tracker).
         noteAdoptedEndpoints()

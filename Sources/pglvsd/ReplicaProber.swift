@@ -32,10 +32,6 @@ final class ReplicaProber: @unchecked Sendable {
     /// going away.
     var onStirred: (@Sendable (SocketEndpoint, _ farewell: String?) -> Void)?
     private var links: [SocketEndpoint: Link] = [:]
-    /// Setups a round asked for beyond `maximumConnecting`, in its order: each starts as soon
-    /// as a setup ends, not at the next round (rounds grow slow with thousands of servers, and
-    /// the pools would fill only at the rounds' pace).
-    private var waitingSetups: [SocketEndpoint] = []
     /// Ask each standby for the standbys streaming from it too (some service cascades).
     var readsDownstreams = false
 
@@ -111,17 +107,9 @@ final class ReplicaProber: @unchecked Sendable {
         let waiting = links.values.compactMap { link in link.waiter.map { ($0, link.lastFailure ?? .connecting) } }
         links.values.forEach { $0.channel.close() }
         links = [:]
-        waitingSetups = []
         // Later on the queue: the caller (a reload) finishes changing the loop's state before the
         // round it was in decides.
         for (waiter, answer) in waiting { queue.async { waiter(answer) } }
-    }
-
-    /// Forgets the setups waiting their turn (a reload: what may be probed can have changed, and
-    /// a probe hands the password to whoever answers). The next round asks again for those it may.
-    func forgetWaitingSetups() {
-        dispatchPrecondition(condition: .onQueue(queue))
-        waitingSetups = []
     }
 
     /// Closes the connections of servers no longer candidates.
@@ -131,15 +119,16 @@ final class ReplicaProber: @unchecked Sendable {
             link.channel.close()
             links[endpoint] = nil
         }
-        waitingSetups.removeAll { links[$0] == nil }
     }
 
     /// Probes every endpoint at once; `completion` runs on the queue when each has answered,
     /// failed, or reached the observation deadline. A server in its reconnect back-off is not
-    /// contacted: its last failure stands. Connection setups beyond `maximumConnecting` answer
-    /// "connecting" (nothing new learned) and start one by one as earlier setups end, except
-    /// for `tracked` servers (in a pool: a dead one must be seen at once) and in a `patient`
-    /// round (there is no later round).
+    /// contacted: its last failure stands. Connection setups beyond `maximumConnecting` wait
+    /// for a later round, answering "connecting" (nothing new learned), except for `tracked`
+    /// servers (in a pool: a dead one must be seen at once) and in a `patient` round (there is
+    /// no later round). Not sooner: started as earlier setups end, 300 servers' setups kept a
+    /// loaded host forking backends without pause, every request slowed past its deadline and
+    /// the pools never filled (the scaling run of 2026-11-27).
     /// - Parameter patient: wait for each request's own end (for a single `once` round).
     func probe(_ endpoints: Set<SocketEndpoint>, tracked: Set<SocketEndpoint> = [], now: Double, patient: Bool = false,
                completion: @escaping @Sendable ([SocketEndpoint: ReplicaProbe]) -> Void) {
@@ -164,13 +153,11 @@ final class ReplicaProber: @unchecked Sendable {
                 if !link.channel.isConnected {
                     guard setups < maximumConnecting || tracked.contains(endpoint) || patient else {
                         links[endpoint] = link
-                        if !waitingSetups.contains(endpoint) { waitingSetups.append(endpoint) }
                         queue.async { batch.add(endpoint, .connecting) }
                         continue
                     }
                     setups += 1
                     link.lastSetup = now
-                    waitingSetups.removeAll { $0 == endpoint }
                 }
                 link.silentSince = nil
                 ask(endpoint, &link, now: now)
@@ -212,24 +199,6 @@ final class ReplicaProber: @unchecked Sendable {
             // The back-off counts from the request's end, not the round's start: a setup that
             // hangs to the hard limit must not be due again the moment it fails.
             self?.settle(endpoint, outcome, now: now + (ContinuousClock.now - started).seconds)
-        }
-    }
-
-    /// Starts the setups waiting their turn while fewer than `maximumConnecting` run. They
-    /// answer no round: the next one finds the connection made (or still being set up).
-    private func startWaitingSetups(now: Double) {
-        var setups = connecting
-        while setups < maximumConnecting, !waitingSetups.isEmpty {
-            let endpoint = waitingSetups.removeFirst()
-            // Its back-off holds here as in a round: a server refusing every setup is not tried
-            // again the moment its last setup failed.
-            guard var link = links[endpoint], !link.channel.isBusy, !link.channel.isConnected,
-                  link.lastFailure == nil || now >= link.retryAt else { continue }
-            setups += 1
-            link.lastSetup = now
-            link.silentSince = nil
-            ask(endpoint, &link, now: now)
-            links[endpoint] = link
         }
     }
 
@@ -282,6 +251,5 @@ final class ReplicaProber: @unchecked Sendable {
         link.waiter = nil
         links[endpoint] = link
         waiter?(probe)
-        if !waitingSetups.isEmpty { startWaitingSetups(now: now) }
     }
 }
