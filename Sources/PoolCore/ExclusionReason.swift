@@ -42,6 +42,18 @@ public enum ExclusionReason: Hashable, Sendable, CustomStringConvertible {
     /// honest standby reports that.
     case replayAheadOfWriter
 
+    /// The reason with its measured figures left out, for saying it once: a lagging server's lag
+    /// moves every round, and a NaN lag never equals itself, so the figures would repeat the
+    /// line each round. States, details and names stay: a change there is news.
+    public var kind: ExclusionReason {
+        switch self {
+        case .laggingBytes: return .laggingBytes(0)
+        case .laggingSeconds: return .laggingSeconds(0)
+        case .lagUnknown: return .lagUnknown(0)
+        default: return self
+        }
+    }
+
     public var description: String {
         switch self {
         case .unresolvedAddress: return "unresolved address"

@@ -65,14 +65,18 @@ extension RoundDecider {
         for warning in cleared { events.append(RoundEvent(.info, "pool warning cleared: \(warning)")) }
     }
 
-    /// An exclusion is said when it starts or its reason changes, not every round.
+    /// An exclusion is said when it starts or its reason changes kind (`ExclusionReason.kind`),
+    /// not every round. A name can be excluded twice in one round (pg_basebackup's two rows, one
+    /// in state backup, one streaming): each of its reasons is remembered, so they do not take
+    /// turns in the journal.
     private mutating func noteExclusions(_ service: String, _ exclusions: [Exclusion], events: inout [RoundEvent],
                                          burst: inout LogBurstLimit) {
         let previous = lastExclusions[service] ?? [:]
-        var current: [String: ExclusionReason] = [:]
+        var current: [String: Set<ExclusionReason>] = [:]
         for exclusion in exclusions {
-            current[exclusion.name] = exclusion.reason
-            if previous[exclusion.name] != exclusion.reason,
+            let kind = exclusion.reason.kind
+            guard current[exclusion.name, default: []].insert(kind).inserted else { continue }
+            if previous[exclusion.name]?.contains(kind) != true,
                burst.admits("servers not serving", "\(exclusion.name): \(exclusion.reason)") {
                 events.append(RoundEvent(.info, "not serving: \(exclusion.name): \(exclusion.reason)",
                                          metadata: ["real_server.name": "\(exclusion.name)", "reason": "\(exclusion.reason)"]))

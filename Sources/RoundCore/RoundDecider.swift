@@ -16,8 +16,8 @@ public struct RoundDecider: Sendable {
     public private(set) var maintenanceProblem = RecurringProblem()
     /// Each service's decided members at its last decision.
     var lastMembers: [String: [PoolMember]] = [:]
-    /// Per service, the reason each observed server was last left out for.
-    var lastExclusions: [String: [String: ExclusionReason]] = [:]
+    /// Per service, the reasons (their kinds) each observed server was last left out for.
+    var lastExclusions: [String: [String: Set<ExclusionReason>]] = [:]
     /// Per service, the pool warnings standing now.
     var poolWarnings: [String: StandingProblems] = [:]
 

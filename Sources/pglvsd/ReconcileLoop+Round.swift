@@ -149,6 +149,10 @@ extension ReconcileLoop {
         dispatchPrecondition(condition: .onQueue(queue))
         guard step == .decide, !stopping, let current = round else { return }
         let started = roundSchedule.round?.started ?? .now
+        logger.debug("round \(roundSchedule.round?.number ?? 0) decides after \(Int(((ContinuousClock.now - started).seconds * 1000).rounded())) ms",
+                     metadata: ["writer": "\(current.writerOutcome.map { (try? $0.get()) == nil ? "failed" : "answered" } ?? "no answer")",
+                                "probes": "\(current.probes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))",
+                                "urgent": "\(roundSchedule.round?.urgent ?? false)"])
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil

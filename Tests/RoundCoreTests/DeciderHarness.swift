@@ -48,9 +48,9 @@ struct DeciderHarness {
         } else {
             writer?.fresh = false
         }
-        let probes = probes ?? Dictionary(uniqueKeysWithValues: lastRows.map {
-            (SocketEndpoint(address: $0.address!, port: 5432), ReplicaProbe.standby(replayDelaySeconds: 0))
-        })
+        let probes = probes ?? Dictionary(lastRows.compactMap(\.address).map {
+            (SocketEndpoint(address: $0, port: 5432), ReplicaProbe.standby(replayDelaySeconds: 0))
+        }) { first, _ in first }
         let observation = RoundObservation(now: now, writer: writer, plans: ["reader": plan ?? CandidatePlan(rows: lastRows)],
                                            probes: probes, maintenance: maintenance, kernel: ["reader": kernel])
         let decision = decider.decide(observation, policy: policy)

@@ -73,6 +73,43 @@ import Testing
         #expect(changed.lines.filter { $0.hasPrefix("not serving: node4: ") }.count == 1)
     }
 
+    @Test func aLaggingServerIsSaidOnceWhileItsLagMoves() {
+        var harness = DeciderHarness()
+        harness.policy.services[0].policy.maxLagSeconds = 5
+        func lagging(bytes: Int64, seconds: Double?) -> [ReplicaObservation] {
+            var node4 = row("node4", 4)
+            node4.replayLagBytes = bytes
+            node4.replayLagSeconds = seconds
+            return [row("node2", 2), node4]
+        }
+        let said = { (decision: RoundDecision) in decision.lines.filter { $0.hasPrefix("not serving: node4: ") } }
+        #expect(said(harness.round(rows: lagging(bytes: 20 << 20, seconds: 1))) == ["not serving: node4: lagging (bytes: 20 MiB)"])
+        // The lag grows round after round: nothing new to say.
+        #expect(said(harness.round(rows: lagging(bytes: 25 << 20, seconds: 1))).isEmpty)
+        #expect(said(harness.round(rows: lagging(bytes: 31 << 20, seconds: 2))).isEmpty)
+        // Another kind of reason is news; a NaN lag (never equal to itself) is said once.
+        #expect(said(harness.round(rows: lagging(bytes: 0, seconds: 9))) == ["not serving: node4: lagging (seconds: 9)"])
+        #expect(said(harness.round(rows: lagging(bytes: 0, seconds: .nan))).count == 1)
+        #expect(said(harness.round(rows: lagging(bytes: 0, seconds: .nan))).isEmpty)
+    }
+
+    @Test func twoRowsOfOneNameDoNotTakeTurnsInTheJournal() {
+        var harness = DeciderHarness()
+        // pg_basebackup -X stream: one row in state backup, one streaming WAL; the name is no host.
+        func rows(backupFirst: Bool) -> [ReplicaObservation] {
+            var backup = row("pg_basebackup", 9, state: "backup")
+            backup.address = nil
+            var wal = row("pg_basebackup", 9)
+            wal.address = nil
+            return [row("node2", 2)] + (backupFirst ? [backup, wal] : [wal, backup])
+        }
+        let said = { (decision: RoundDecision) in decision.lines.filter { $0.hasPrefix("not serving: pg_basebackup: ") } }
+        #expect(Set(said(harness.round(rows: rows(backupFirst: true))))
+            == ["not serving: pg_basebackup: not streaming (state: backup)", "not serving: pg_basebackup: unresolved address"])
+        #expect(said(harness.round(rows: rows(backupFirst: false))).isEmpty)
+        #expect(said(harness.round(rows: rows(backupFirst: true))).isEmpty)
+    }
+
     @Test func aPoolWarningIsRaisedOnceAndClearedOnce() {
         var harness = DeciderHarness()
         let warning = "the pool has 0 weighted real server(s), below min_pool 1"

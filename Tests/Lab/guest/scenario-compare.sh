@@ -57,7 +57,8 @@ median_range() {
     [[ $value =~ ^[0-9.]+$ ]] || never=$((never + 1))
   done
   if [ "$never" -gt 0 ]; then echo "never ($never of $#)"; return; fi
-  mapfile -t sorted < <(printf '%s\n' "$@" | sort -g)
+  # (No process substitution: the guest has no /dev/fd.)
+  read -ra sorted <<< "$(printf '%s\n' "$@" | sort -g | tr '\n' ' ')"
   echo "${sorted[$(($# / 2))]} (${sorted[0]}–${sorted[$(($# - 1))]})"
 }
 
@@ -116,7 +117,7 @@ virtual_services:
     scheduler: rr
     forwarding: dr
 YAML
-      "$PGLVSD" run -c "$LAB/pglvsd.yaml" >"$log" 2>&1 &
+      "$PGLVSD" run -c "$LAB/pglvsd.yaml" ${COMPARE_LOG_LEVEL:+--log-level "$COMPARE_LOG_LEVEL"} >"$log" 2>&1 &
       CHECKER_MATCH="pglvsd run -c $LAB/pglvsd.yaml"; DISCOVERS=1 ;;
     keepalived)
       {
