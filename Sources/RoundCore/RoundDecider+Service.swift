@@ -24,6 +24,7 @@ extension RoundDecider {
         let result = tracker.cycle(input, policy: service.policy)
         trackers[service.name] = tracker
         results[service.name] = result
+        noteDepartures(service.name, result.transitions, now: now)
 
         var burst = LogBurstLimit()
         var events: [RoundEvent] = []
@@ -63,6 +64,20 @@ extension RoundDecider {
         let (raised, cleared) = poolWarnings[service, default: StandingProblems()].update(warnings)
         for warning in raised { events.append(RoundEvent(.warning, warning)) }
         for warning in cleared { events.append(RoundEvent(.info, "pool warning cleared: \(warning)")) }
+    }
+
+    /// Who left the pool lately (`recentlyDeparted`); a server that joins again is no longer one.
+    private mutating func noteDepartures(_ service: String, _ transitions: [PoolTransition], now: Double) {
+        var departed = departures[service] ?? [:]
+        for transition in transitions {
+            switch transition.kind {
+            case .left, .drained: departed[transition.endpoint] = now
+            case .joined: departed[transition.endpoint] = nil
+            case .draining, .fallbackStarted, .fallbackEnded: break
+            }
+        }
+        departed = departed.filter { now - $0.value < Self.departedProbeSeconds }
+        departures[service] = departed.isEmpty ? nil : departed
     }
 
     /// An exclusion is said when it starts or its reason changes kind (`ExclusionReason.kind`),

@@ -20,6 +20,17 @@ public struct RoundDecider: Sendable {
     var lastExclusions: [String: [String: Set<ExclusionReason>]] = [:]
     /// Per service, the pool warnings standing now.
     var poolWarnings: [String: StandingProblems] = [:]
+    /// Per service, servers that left its pool (or finished draining) and when.
+    var departures: [String: [SocketEndpoint: Double]] = [:]
+
+    /// How long a server that left a pool stays probed though no source lists it any more: a
+    /// replica restarting is gone from the writer's rows until its WAL receiver is back, and
+    /// with its probe connection already up again it joins on the rounds after its row returns
+    /// rather than after a connection setup (a backend forked, TLS, SCRAM).
+    public static let departedProbeSeconds = 60.0
+
+    /// Per service, the servers that left its pool within `departedProbeSeconds`.
+    public var recentlyDeparted: [String: Set<SocketEndpoint>] { departures.mapValues { Set($0.keys) } }
 
     public init() {}
 
@@ -46,6 +57,7 @@ public struct RoundDecider: Sendable {
         lastMembers[name] = nil
         lastExclusions[name] = nil
         poolWarnings[name] = nil
+        departures[name] = nil
     }
 
     /// A file that cannot be read at start fails closed (see `CycleInput.maintenanceUnreadable`):

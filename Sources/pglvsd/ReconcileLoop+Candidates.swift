@@ -89,6 +89,22 @@ extension ReconcileLoop {
         return endpoints
     }
 
+    /// Servers that left a pool lately and that no round asks for: their connections are kept
+    /// up (`ReplicaProber.warm`) so each is ready when its row returns. Only where a probe may go.
+    func departedEndpoints() -> Set<SocketEndpoint> {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let departed = decider.recentlyDeparted
+        var endpoints = Set<SocketEndpoint>()
+        for service in configuration.virtualServices {
+            let listed = service.listedAddresses
+            for endpoint in departed[service.name] ?? []
+            where mayProbe(endpoint.address, of: service, listed: listed.contains(endpoint.address)) {
+                endpoints.insert(endpoint)
+            }
+        }
+        return endpoints
+    }
+
     /// Reads which real servers the kernel holds for each configured service (at start: what
     /// the first decision adopts). A failed read leaves none: the first round then learns them.
     func noteAdoptedEndpoints() {

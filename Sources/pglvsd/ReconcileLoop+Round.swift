@@ -61,6 +61,7 @@ extension ReconcileLoop {
         // New rows get their probes when the writer answers.
         let rows = (latestWriter.flatMap { try? $0.outcome.get() })
         probeBatch(endpoints(of: plans(for: rows)).union(trackedEndpoints()).union(cascadeEndpoints), last: cascadeEndpoints)
+        prober.warm(departedEndpoints().subtracting(round?.probed ?? []), now: now)
         // Armed only while this round still waits (a batch that answered at once could have
         // let it decide already; a timer left armed would end the next round's wait early).
         if let patienceEnds, round != nil, roundSchedule.round != nil {
@@ -158,7 +159,7 @@ extension ReconcileLoop {
         round = nil
         decide(freshWriter: current.writerOutcome, plans: current.plans, probes: current.probes, statuses: current.statuses,
                started: now - (ContinuousClock.now - started).seconds)
-        prober.keep(only: current.probed.union(trackedEndpoints()))
+        prober.keep(only: current.probed.union(trackedEndpoints()).union(departedEndpoints()))
         if let afterDecision {
             self.afterDecision = nil
             afterDecision()

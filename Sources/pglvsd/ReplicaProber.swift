@@ -192,6 +192,24 @@ final class ReplicaProber: @unchecked Sendable {
         }
     }
 
+    /// Keeps a connection to each of `endpoints`, which no round waits for (servers that left a
+    /// pool lately, `RoundDecider.recentlyDeparted`): one not connected is set up again when its
+    /// back-off allows and a setup slot is free, and nothing is asked of one already up. Its
+    /// answer only updates the link, so the round that next probes it finds the connection made.
+    func warm(_ endpoints: Set<SocketEndpoint>, now: Double) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var setups = connecting
+        for endpoint in endpoints.sorted() where setups < maximumConnecting {
+            var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
+            defer { links[endpoint] = link }
+            guard !link.channel.isBusy, !link.channel.isConnected, now >= link.retryAt else { continue }
+            setups += 1
+            link.lastSetup = now
+            link.silentSince = nil
+            ask(endpoint, &link, now: now)
+        }
+    }
+
     /// Starts the server's request; its end settles it. `now`: the round's clock when asked.
     private func ask(_ endpoint: SocketEndpoint, _ link: inout Link, now: Double) {
         let started = ContinuousClock.now

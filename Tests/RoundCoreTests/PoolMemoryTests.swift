@@ -110,6 +110,33 @@ import Testing
         #expect(said(harness.round(rows: rows(backupFirst: true))).isEmpty)
     }
 
+    @Test func aServerThatLeftStaysProbedForAMinuteUnlessItJoinsAgain() {
+        var harness = DeciderHarness()
+        harness.round(rows: [row("node2", 2), row("node4", 4)])
+        #expect(harness.decider.recentlyDeparted.isEmpty)
+        // node4's postmaster dies: its row goes and its probe is refused.
+        let gone: [SocketEndpoint: ReplicaProbe] = [endpoint(2): .standby(replayDelaySeconds: 0), endpoint(4): .gone("refused")]
+        harness.round(rows: [row("node2", 2)], probes: gone)
+        #expect(harness.pool == ["10.0.0.2 1"])
+        #expect(harness.decider.recentlyDeparted == ["reader": [endpoint(4)]])
+        harness.round(after: 59, rows: [row("node2", 2)], probes: gone)
+        #expect(harness.decider.recentlyDeparted == ["reader": [endpoint(4)]])
+        harness.round(after: 1, rows: [row("node2", 2)], probes: gone)
+        #expect(harness.decider.recentlyDeparted.isEmpty, "kept past departedProbeSeconds")
+
+        // Back within the minute: it joins and is no longer a departure.
+        harness.round(rows: [row("node2", 2), row("node4", 4)])
+        harness.round(rows: [row("node2", 2)], probes: gone)
+        #expect(harness.decider.recentlyDeparted == ["reader": [endpoint(4)]])
+        harness.round(rows: [row("node2", 2), row("node4", 4)])
+        #expect(harness.pool.contains("10.0.0.4 1"))
+        #expect(harness.decider.recentlyDeparted.isEmpty)
+        // A service a reload drops forgets its departures.
+        harness.round(rows: [row("node2", 2)], probes: gone)
+        harness.decider.forget("reader")
+        #expect(harness.decider.recentlyDeparted.isEmpty)
+    }
+
     @Test func aPoolWarningIsRaisedOnceAndClearedOnce() {
         var harness = DeciderHarness()
         let warning = "the pool has 0 weighted real server(s), below min_pool 1"

@@ -11,7 +11,9 @@ import Testing
 /// round's verdict on the same unanswered request comes one probe timeout after the last one,
 /// so `fall` verdicts take `fall` probe timeouts of silence, not the gaps between rounds on top.
 /// Against the loopback cluster's replica1, whose backend serving the probe is stopped.
-@Suite(.enabled(if: getenv("PGLVSD_LOOPBACK") != nil, "needs the loopback cluster: run through scripts/test (PGLVSD_LOOPBACK)"))
+/// Serialized: the silence test counts this suite's backends on replica1 (user postgres).
+@Suite(.enabled(if: getenv("PGLVSD_LOOPBACK") != nil, "needs the loopback cluster: run through scripts/test (PGLVSD_LOOPBACK)"),
+       .serialized)
 struct ProbeSilenceTests {
     static let port: UInt16 = 55433
     static let probeTimeout = Duration.seconds(1)
@@ -30,6 +32,34 @@ struct ProbeSilenceTests {
         }
         _ = answered.wait(timeout: .now() + 10)
         return (queue.sync { answer }, ContinuousClock.now - started)
+    }
+
+    /// A server that left a pool is kept connected though no round asks for it: the next
+    /// round that does finds the connection made and gets its answer on it.
+    @Test func aWarmedServerIsConnectedBeforeAnyRoundAsks() throws {
+        let endpoint = SocketEndpoint(address: try #require(IPAddress("127.0.0.1")), port: Self.port)
+        let queue = DispatchQueue(label: "test.prober.warm")
+        let prober = queue.sync {
+            ReplicaProber(conninfo: "dbname=postgres user=postgres", password: nil, timeoutMilliseconds: 1000,
+                          watchIdle: true, maximumBackoffSeconds: 1, queue: queue, logger: Logger(label: "test"))
+        }
+        defer { queue.sync { prober.close() } }
+        queue.sync { prober.warm([endpoint], now: 0) }
+        #expect(queue.sync { prober.settingUp } == [endpoint], "warm started no setup")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while queue.sync(execute: { prober.statuses[endpoint] == nil }) && ContinuousClock.now < deadline {
+            usleep(20_000)
+        }
+        let status = try #require(queue.sync { prober.statuses[endpoint] }, "the warmed connection never answered")
+        #expect(status.inRecovery)
+        // Up already: warming again asks nothing, and a round's probe answers on that connection.
+        queue.sync { prober.warm([endpoint], now: 1) }
+        #expect(queue.sync { prober.settingUp }.isEmpty)
+        let (answer, _) = Self.round(prober, endpoint, queue: queue, now: 2)
+        guard case .standby? = answer else {
+            Issue.record("replica1 did not answer as a standby: \(String(describing: answer))")
+            return
+        }
     }
 
     @Test func theSecondVerdictOnASilentRequestComesOneProbeTimeoutAfterTheFirst() throws {
