@@ -66,7 +66,10 @@ extension RoundDecider {
         for warning in cleared { events.append(RoundEvent(.info, "pool warning cleared: \(warning)")) }
     }
 
-    /// Who left the pool lately (`recentlyDeparted`); a server that joins again is no longer one.
+    static let rememberedReasons = 8
+
+    /// Who left the pool lately (`recentlyDeparted`, aged in `decide`); a server that joins again
+    /// is no longer one.
     private mutating func noteDepartures(_ service: String, _ transitions: [PoolTransition], now: Double) {
         var departed = departures[service] ?? [:]
         for transition in transitions {
@@ -76,23 +79,27 @@ extension RoundDecider {
             case .draining, .fallbackStarted, .fallbackEnded: break
             }
         }
-        departed = departed.filter { now - $0.value < Self.departedProbeSeconds }
         departures[service] = departed.isEmpty ? nil : departed
     }
 
-    /// An exclusion is said when it starts or its reason changes kind (`ExclusionReason.kind`),
-    /// not every round. A name can be excluded twice in one round (pg_basebackup's two rows, one
-    /// in state backup, one streaming): each of its reasons is remembered, so they do not take
-    /// turns in the journal.
+    /// An exclusion is said when it starts or turns to a kind of reason (`ExclusionReason.kind`)
+    /// not yet said while the server has been out, not every round: a server whose reasons take
+    /// turns (pg_basebackup's two rows of one name, one in state backup and one streaming; a
+    /// setup that hangs, "unproven" then "probe failed" each round) says each once. At most
+    /// `rememberedReasons` kinds are kept per server; past them the memory starts again.
     private mutating func noteExclusions(_ service: String, _ exclusions: [Exclusion], events: inout [RoundEvent],
                                          burst: inout LogBurstLimit) {
         let previous = lastExclusions[service] ?? [:]
         var current: [String: Set<ExclusionReason>] = [:]
         for exclusion in exclusions {
             let kind = exclusion.reason.kind
-            guard current[exclusion.name, default: []].insert(kind).inserted else { continue }
-            if previous[exclusion.name]?.contains(kind) != true,
-               burst.admits("servers not serving", "\(exclusion.name): \(exclusion.reason)") {
+            var said = current[exclusion.name] ?? previous[exclusion.name] ?? []
+            guard said.insert(kind).inserted else {
+                current[exclusion.name] = said
+                continue
+            }
+            current[exclusion.name] = said.count > Self.rememberedReasons ? [kind] : said
+            if burst.admits("servers not serving", "\(exclusion.name): \(exclusion.reason)") {
                 events.append(RoundEvent(.info, "not serving: \(exclusion.name): \(exclusion.reason)",
                                          metadata: ["real_server.name": "\(exclusion.name)", "reason": "\(exclusion.reason)"]))
             }

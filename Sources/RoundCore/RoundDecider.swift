@@ -16,7 +16,7 @@ public struct RoundDecider: Sendable {
     public private(set) var maintenanceProblem = RecurringProblem()
     /// Each service's decided members at its last decision.
     var lastMembers: [String: [PoolMember]] = [:]
-    /// Per service, the reasons (their kinds) each observed server was last left out for.
+    /// Per service, the kinds of reason said for each server while it has been left out.
     var lastExclusions: [String: [String: Set<ExclusionReason>]] = [:]
     /// Per service, the pool warnings standing now.
     var poolWarnings: [String: StandingProblems] = [:]
@@ -36,6 +36,11 @@ public struct RoundDecider: Sendable {
 
     public mutating func decide(_ observation: RoundObservation, policy: RoundPolicy) -> RoundDecision {
         var decision = RoundDecision()
+        // Aged here, before anything can skip a service (an unreadable kernel table).
+        departures = departures.compactMapValues { departed in
+            let recent = departed.filter { observation.now - $0.value < Self.departedProbeSeconds }
+            return recent.isEmpty ? nil : recent
+        }
         let writer = writerHealth.view(observation.writer?.current(now: observation.now, lifetime: policy.writerAnswerLifetime),
                                        events: &decision.events)
         noteMaintenance(observation.maintenance, events: &decision.events)

@@ -97,8 +97,9 @@ extension ReconcileLoop {
         var endpoints = Set<SocketEndpoint>()
         for service in configuration.virtualServices {
             let listed = service.listedAddresses
-            for endpoint in departed[service.name] ?? []
-            where mayProbe(endpoint.address, of: service, listed: listed.contains(endpoint.address)) {
+            // A reload may have moved the port or narrowed where probes may go.
+            for endpoint in departed[service.name] ?? [] where endpoint.port == service.policy.realServerPort
+                && mayProbe(endpoint.address, of: service, listed: listed.contains(endpoint.address)) {
                 endpoints.insert(endpoint)
             }
         }

@@ -150,10 +150,9 @@ extension ReconcileLoop {
         dispatchPrecondition(condition: .onQueue(queue))
         guard step == .decide, !stopping, let current = round else { return }
         let started = roundSchedule.round?.started ?? .now
-        logger.debug("round \(roundSchedule.round?.number ?? 0) decides after \(Int(((ContinuousClock.now - started).seconds * 1000).rounded())) ms",
-                     metadata: ["writer": "\(current.writerOutcome.map { (try? $0.get()) == nil ? "failed" : "answered" } ?? "no answer")",
-                                "probes": "\(current.probes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "; "))",
-                                "urgent": "\(roundSchedule.round?.urgent ?? false)"])
+        let (number, urgent) = (roundSchedule.round?.number ?? 0, roundSchedule.round?.urgent ?? false)
+        let took = Int(((ContinuousClock.now - started).seconds * 1000).rounded())
+        logger.debug("\(RoundTrace.line(number: number, milliseconds: took, urgent: urgent, writer: current.writerOutcome, probes: current.probes))")
         patienceTimer?.cancel()
         patienceTimer = nil
         round = nil

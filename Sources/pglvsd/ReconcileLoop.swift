@@ -125,6 +125,11 @@ final class ReconcileLoop: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !dryRun else { return }
         let said = farewell.map { ": \($0)" } ?? " (server going away?)"
+        // A server kept connected only because it left a pool lately: no pool waits on it.
+        if departedEndpoints().contains(endpoint) && !trackedEndpoints().contains(endpoint) {
+            return logger.debug("probe connection to \(endpoint) (left a pool lately) stirred while idle\(said)",
+                                metadata: ["real_server": "\(endpoint)"])
+        }
         logger.info("probe connection to \(endpoint) stirred while idle\(said); observing now",
                     metadata: ["real_server": "\(endpoint)"])
         startRound(urgent: true)

@@ -138,9 +138,7 @@ final class ReplicaProber: @unchecked Sendable {
         var setups = connecting
         let ordered = endpoints.sorted { a, b in
             let (first, second) = (tracked.contains(a), tracked.contains(b))
-            if first != second { return first }
-            let (setupA, setupB) = (links[a]?.lastSetup ?? -.infinity, links[b]?.lastSetup ?? -.infinity)
-            return setupA != setupB ? setupA < setupB : a < b
+            return first != second ? first : leastRecentlySetUp(a, b)
         }
         for endpoint in ordered {
             var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
@@ -194,20 +192,37 @@ final class ReplicaProber: @unchecked Sendable {
 
     /// Keeps a connection to each of `endpoints`, which no round waits for (servers that left a
     /// pool lately, `RoundDecider.recentlyDeparted`): one not connected is set up again when its
-    /// back-off allows and a setup slot is free, and nothing is asked of one already up. Its
-    /// answer only updates the link, so the round that next probes it finds the connection made.
+    /// back-off allows, and nothing is asked of one already up. Its answer only updates the
+    /// link, so the round that next probes it finds the connection made. Warm setups take at
+    /// most half the setup slots, least recently tried first: dead departed servers (each setup
+    /// hanging to the hard limit) must not keep a new replica's setup waiting.
     func warm(_ endpoints: Set<SocketEndpoint>, now: Double) {
         dispatchPrecondition(condition: .onQueue(queue))
         var setups = connecting
-        for endpoint in endpoints.sorted() where setups < maximumConnecting {
+        let due = endpoints.filter { endpoint in
+            guard let link = links[endpoint] else { return true }
+            return !link.channel.isBusy && !link.channel.isConnected && now >= link.retryAt
+        }.sorted(by: leastRecentlySetUp)
+        for endpoint in due where setups < maximumConnecting / 2 {
             var link = links[endpoint] ?? Link(channel: makeChannel(endpoint))
-            defer { links[endpoint] = link }
-            guard !link.channel.isBusy, !link.channel.isConnected, now >= link.retryAt else { continue }
             setups += 1
             link.lastSetup = now
             link.silentSince = nil
             ask(endpoint, &link, now: now)
+            links[endpoint] = link
         }
+    }
+
+    /// Setups take turns: the server whose last setup began earliest first (never tried: first of all).
+    private func leastRecentlySetUp(_ a: SocketEndpoint, _ b: SocketEndpoint) -> Bool {
+        let (setupA, setupB) = (links[a]?.lastSetup ?? -.infinity, links[b]?.lastSetup ?? -.infinity)
+        return setupA != setupB ? setupA < setupB : a < b
+    }
+
+    /// Whether a request to `endpoint` runs now (setting up or asking).
+    func isAsking(_ endpoint: SocketEndpoint) -> Bool {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return links[endpoint]?.channel.isBusy == true
     }
 
     /// Starts the server's request; its end settles it. `now`: the round's clock when asked.

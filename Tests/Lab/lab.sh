@@ -20,7 +20,8 @@
 # Environment: PGLVSD (the binary, default .build/debug/pglvsd), LAB_OUT (where results and
 # logs land on the host, default a fresh /tmp directory), LAB_MEM (guest memory, default 2G),
 # LAB_TIMEOUT (seconds before the guest is killed, default 600); for compare, COMPARE_CHECKERS
-# (which of them, default all) and COMPARE_LOG_LEVEL (pglvsd's --log-level).
+# (which of them, comma-separated, default all), COMPARE_LOG_LEVEL (pglvsd's --log-level) and
+# COMPARE_CUTS (network cuts per checker, default 3).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -66,7 +67,7 @@ timeout --kill-after=10 "${LAB_TIMEOUT:-600}" env LD_PRELOAD="$out/uml-xstate.so
   con=null con0=fd:0,fd:1 \
   LAB_SCENARIO="$scenario" LAB_OUT="$out" LAB_DIR="$here/guest" PGLVSD="$pglvsd" PGLVSD_TESTS="$tests" \
   LAB_BOOT="$boot" PGLVSD_DEB="${deb:-}" LAB_PACEMAKER_UNTIL="${LAB_PACEMAKER_UNTIL:-8}" \
-  COMPARE_CHECKERS="${COMPARE_CHECKERS:-}" COMPARE_LOG_LEVEL="${COMPARE_LOG_LEVEL:-}" \
+  COMPARE_CHECKERS="${COMPARE_CHECKERS:-}" COMPARE_LOG_LEVEL="${COMPARE_LOG_LEVEL:-}" COMPARE_CUTS="${COMPARE_CUTS:-}" \
   LAB_SCENARIO_TIMEOUT="${LAB_SCENARIO_TIMEOUT:-$(( ${LAB_TIMEOUT:-600} - 90 ))}" \
   </dev/null 2>&1 | stdbuf -oL tr -d '\r'
 uml_status=${PIPESTATUS[0]}

@@ -110,6 +110,22 @@ import Testing
         #expect(said(harness.round(rows: rows(backupFirst: true))).isEmpty)
     }
 
+    @Test func reasonsThatTakeTurnsAreSaidOnceEachWhileTheServerStaysOut() {
+        var harness = DeciderHarness()
+        let rows = [row("node2", 2), row("node4", 4)]
+        let connecting: [SocketEndpoint: ReplicaProbe] = [endpoint(2): .standby(replayDelaySeconds: 0), endpoint(4): .connecting]
+        let timedOut: [SocketEndpoint: ReplicaProbe] = [endpoint(2): .standby(replayDelaySeconds: 0),
+                                                        endpoint(4): .unreachable("timeout expired")]
+        let said = { (decision: RoundDecision) in decision.lines.filter { $0.hasPrefix("not serving: node4: ") } }
+        var lines: [String] = []
+        for turn in 0..<6 { lines += said(harness.round(rows: rows, probes: turn.isMultiple(of: 2) ? connecting : timedOut)) }
+        #expect(lines.count == 2, "\(lines)")
+        // Once it has served, a later exclusion is news again.
+        harness.round(rows: rows)
+        #expect(harness.pool.contains("10.0.0.4 1"))
+        #expect(said(harness.round(rows: rows, probes: timedOut)).count == 1)
+    }
+
     @Test func aServerThatLeftStaysProbedForAMinuteUnlessItJoinsAgain() {
         var harness = DeciderHarness()
         harness.round(rows: [row("node2", 2), row("node4", 4)])

@@ -54,7 +54,7 @@ struct ProbeSilenceTests {
         #expect(status.inRecovery)
         // Up already: warming again asks nothing, and a round's probe answers on that connection.
         queue.sync { prober.warm([endpoint], now: 1) }
-        #expect(queue.sync { prober.settingUp }.isEmpty)
+        #expect(queue.sync { prober.isAsking(endpoint) } == false, "warm asked a server already connected")
         let (answer, _) = Self.round(prober, endpoint, queue: queue, now: 2)
         guard case .standby? = answer else {
             Issue.record("replica1 did not answer as a standby: \(String(describing: answer))")

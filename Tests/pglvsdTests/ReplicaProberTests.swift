@@ -32,6 +32,28 @@ import TestSupport
         #expect(queue.sync { answers[endpoint] } == .connecting)
     }
 
+    /// Servers kept connected because they left a pool take at most half the setup slots, so
+    /// dead ones (each setup hanging to the hard limit) never hold back a new replica's setup.
+    @Test func warmSetupsLeaveHalfTheSlotsToTheRounds() throws {
+        let listeners = try (0..<13).map { _ in try SilentListenerBox() }
+        let endpoints = try listeners.map { SocketEndpoint(address: try #require(IPAddress("127.0.0.1")), port: $0.listener.port) }
+        let (departed, newReplica) = (Set(endpoints.dropLast()), endpoints.last!)
+        let queue = DispatchQueue(label: "test.prober.warm-cap")
+        let prober = queue.sync {
+            ReplicaProber(conninfo: "dbname=postgres user=pglvsd connect_timeout=30", password: nil,
+                          timeoutMilliseconds: 300, watchIdle: true, maximumBackoffSeconds: 1,
+                          maximumConnecting: 8, queue: queue, logger: Logger(label: "test"))
+        }
+        defer { queue.sync { prober.close() } }
+        queue.sync { prober.warm(departed, now: 0) }
+        #expect(queue.sync { prober.connecting } == 4)
+        // Warming again while those setups run starts no more.
+        queue.sync { prober.warm(departed, now: 0.5) }
+        #expect(queue.sync { prober.connecting } == 4)
+        queue.sync { prober.probe([newReplica], now: 1) { _ in } }
+        #expect(queue.sync { prober.settingUp.contains(newReplica) }, "a round's setup waited behind warm ones")
+    }
+
     /// At most `maximumConnecting` setups run at once; the others answer "connecting" at once and
     /// wait for a later round (hundreds at once on a loaded host never connected at all).
     @Test func connectionSetupsWaitTheirTurn() throws {

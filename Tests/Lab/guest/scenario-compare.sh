@@ -2,13 +2,15 @@
 # The comparison benchmark (Benchmarks/compare/run.sh): each read-pool checker in turn — pglvsd,
 # keepalived (MISC_CHECK), ldirectord (service=pgsql) and a re-enactment of the seed's lvsdr
 # monitor — against a freshly built 1-primary/2-replica cluster and the same faults. Times are
-# read off a sampler that records the kernel's weighted real servers every 0.1 s (ipvsadm -Ln).
+# read off a sampler that records the kernel's weighted real servers every 50 ms (/proc/net/ip_vs).
 # Writes $LAB_OUT/compare.tsv and prints the table. A benchmark, not a test: it asserts nothing
 # about the figures, only that each checker and the cluster came up.
 source "$LAB_DIR/lib.sh"
-trap 'save_logs; cp "$LAB"/checker-*.log "$LAB_OUT/logs/" 2>/dev/null' EXIT
+trap 'save_logs; cp "$LAB"/checker-*.log "$LAB"/samples "$LAB_OUT/logs/" 2>/dev/null' EXIT
 BENCH=$LAB_DIR/../../../Benchmarks/compare
-CHECKERS=${COMPARE_CHECKERS:-pglvsd keepalived ldirectord seed-lvsdr}
+# COMPARE_CHECKERS: comma-separated (the kernel command line splits arguments at spaces).
+CHECKERS=${COMPARE_CHECKERS:-pglvsd,keepalived,ldirectord,seed-lvsdr}
+CHECKERS=${CHECKERS//,/ }
 RESULTS=$LAB_OUT/compare.tsv
 : > "$RESULTS"
 result() { printf '%s\t%s\t%s\n' "$CHECKER" "$1" "$2" >> "$RESULTS"; log "$CHECKER: $1 = $2"; }
@@ -20,13 +22,30 @@ export PGPASSFILE=$LAB/pgpass
 CONNINFO="host=$WRITER_VIP port=$READ_PORT dbname=postgres user=pglvsd"
 
 # --- the sampler ----------------------------------------------------------------------------
+# Bash builtins only (no fork per sample: ipvsadm, awk and date took a few hundred ms a sample
+# in UML, as much as the figures measured): /proc/net/ip_vs, whose only service is the
+# reader's, read every 50 ms, addresses from hex, sorted, stamped with $EPOCHREALTIME.
 SAMPLES=$LAB/samples
 : > "$SAMPLES"
-( while :; do
-    set=$(ipvsadm -Ln -t "$READER_VIP:$READ_PORT" 2>/dev/null |
-      awk '$1 == "->" && $2 ~ /^[0-9]/ && $4 + 0 > 0 { split($2, a, ":"); print a[1] }' | sort | tr '\n' ',')
-    echo "$(date +%s.%N) $set" >> "$SAMPLES"
-    sleep 0.1
+( tick=$LAB/.sample-tick; mkfifo "$tick" 2>/dev/null
+  while :; do
+    weighted=()
+    while read -r arrow address _ weight _; do
+      [ "$arrow" = "->" ] && [[ $address =~ ^([0-9A-F]{2})([0-9A-F]{2})([0-9A-F]{2})([0-9A-F]{2}): ]] && [ "$weight" -gt 0 ] || continue
+      printf -v dotted '%d.%d.%d.%d' "0x${BASH_REMATCH[1]}" "0x${BASH_REMATCH[2]}" "0x${BASH_REMATCH[3]}" "0x${BASH_REMATCH[4]}"
+      weighted+=("$dotted")
+    done < /proc/net/ip_vs
+    # Insertion sort by the last octet (the lab's servers are 10.0.0.N).
+    for ((i = 1; i < ${#weighted[@]}; i++)); do
+      for ((j = i; j > 0; j--)); do
+        (( ${weighted[j-1]##*.} > ${weighted[j]##*.} )) || break
+        swap=${weighted[j]}; weighted[j]=${weighted[j-1]}; weighted[j-1]=$swap
+      done
+    done
+    printf -v line '%s,' "${weighted[@]}"
+    [ "${#weighted[@]}" -gt 0 ] || line=""
+    echo "$EPOCHREALTIME $line" >> "$SAMPLES"
+    read -rt 0.05 <>"$tick"
   done ) &
 SAMPLER=$!
 
@@ -235,7 +254,8 @@ for CHECKER in $CHECKERS; do
     outs="$outs $out" backs="$backs $back"
     log "$CHECKER: cut $cut: out $out, back in $back"
     wait_until "node3 streaming again" 40 streaming_is 1 "node2,node3"
-    [ "$back" = never ] || [ "$out" = never ] || first_sample "$(now)" 30 "$(has "$(node_ip 3)")" >/dev/null
+    # Back in before the next cut (a checker that never took it out has it in already).
+    if [ "$back" = never ]; then first_sample "$(now)" 30 "$(has "$(node_ip 3)")" >/dev/null; fi
   done
   result "network cut → out (s), median (range) of $CUTS" "$(median_range $outs)"
   result "healed → in (s), median (range) of $CUTS" "$(median_range $backs)"
@@ -262,7 +282,7 @@ for CHECKER in $CHECKERS; do
   # Timed from the moment the writer lists it as streaming (its own start-up in UML, 1–2 s, is
   # not the checker's).
   pg_replica 4 "$(node_ip 4)"
-  WAIT_POLL=0.02 wait_until "node4 streaming" 60 node4_streaming; t=$(now)
+  WAIT_POLL=0.05 wait_until "node4 streaming" 60 node4_streaming; t=$(now)
   result "new replica streaming → in (s)" "$(first_sample "$t" 15 "$(has "$(node_ip 4)")")"
   result "false removals before the failover" "$(false_removals "$phase_start" "$(now)" "$(node_ip 2)")"
 
